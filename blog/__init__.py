@@ -1,0 +1,59 @@
+"""The newsroom blog: application factory."""
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .secret import load_or_create_secret_key
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then instance/config.py, then BLOG_* variables (or a test dict)."""
+    instance_path = (test_config or {}).get("INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_object("blog.config")
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("BLOG")
+    else:
+        app.config.from_mapping(test_config)
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import auth, database  # noqa: F401  (user loader, SQLite connection settings)
+    from .extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    csrf.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    login_manager.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import cli, errors, templating
+    from .posts import bp as posts_bp
+    from .replies import bp as replies_bp
+
+    templating.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(posts_bp)
+    app.register_blueprint(replies_bp)

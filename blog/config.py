@@ -1,0 +1,37 @@
+"""Default settings: the first of three layers (then instance/config.py, then BLOG_* variables)."""
+
+# SECRET_KEY is deliberately absent: create_app generates one into the instance folder.
+SQLALCHEMY_DATABASE_URI = "sqlite:///blog.sqlite"  # relative: Flask-SQLAlchemy puts it in instance/
+SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+SITE_NAME = "The Riverside Ledger"
+SITE_DESCRIPTION = "Local news, checked twice, from a small newsroom."
+TIMEZONE = "UTC"
+
+POSTS_PER_PAGE = 10
+
+REPLY_MODERATION = "first-time"  # also "all" and "none"
+REPLY_FLOOD_SECONDS = 15
+REPLY_MIN_SECONDS = 2
+REPLY_MAX_LINKS = 2
+REPLY_MAX_DEPTH = 5
+REPLY_EDIT_MINUTES = 15
+REPLY_CLOSE_AFTER_DAYS = None
+REPLY_FORM_MAX_AGE_SECONDS = 2 * 60 * 60
+REPLY_MODERATION_WORDS: list[str] = []
+REPLY_BLOCK_WORDS: list[str] = []
+
+RATELIMIT_STORAGE_URI = "memory://"
+
+MAX_CONTENT_LENGTH = 1024 * 1024
+MAX_FORM_MEMORY_SIZE = 1024 * 1024
+MAX_FORM_PARTS = 100
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False
+WTF_CSRF_TIME_LIMIT = 2 * 60 * 60
+
+MAIL_SERVER = None
+MAIL_PORT = 25
+MODERATION_EMAIL = None

@@ -1,0 +1,47 @@
+"""Connection settings every SQLite connection gets, and the schema commands."""
+
+import sqlite3
+
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import Engine, event
+
+from .extensions import db
+
+
+@event.listens_for(Engine, "connect")
+def _tune_sqlite(dbapi_connection, connection_record) -> None:
+    """WAL for readers beside a writer, enforced foreign keys, a busy wait instead of errors."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def upgrade_schema(app: Flask) -> None:
+    """Apply every migration not yet applied; never drops data, safe to repeat."""
+    with app.app_context():
+        upgrade()
+
+
+def backup_database(dest) -> None:
+    """Copy the live SQLite database with its online backup API (readers and writers go on)."""
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        raise ValueError(
+            "flask backup copies SQLite databases; on PostgreSQL use "
+            "`pg_dump --format=custom --file=DEST DATABASE_URL` instead"
+        )
+    source = engine.raw_connection()
+    try:
+        target = sqlite3.connect(str(dest))
+        try:
+            source.driver_connection.backup(target)
+        finally:
+            target.close()
+    finally:
+        source.close()

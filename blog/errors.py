@@ -1,0 +1,60 @@
+"""Error pages, registered once for the whole site."""
+
+from flask import Flask, render_template
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood. Please go back and try again."),
+    403: ("Not allowed", "You are not allowed to do that here."),
+    404: ("Page not found", "There is no page at this address. It may have moved or never existed."),
+    405: ("Method not allowed", "This address does not accept that kind of request."),
+    409: ("Already sent", "This was sent before."),
+    413: (
+        "Too large",
+        "What you sent is larger than this site accepts. Please shorten it and send it again.",
+    ),
+    422: ("Please check the form", "Some of what was sent could not be accepted."),
+    429: ("Too many requests", "Please wait a little before trying again."),
+    500: ("Something went wrong", "The error has been noted. Please try again in a moment."),
+    503: (
+        "Briefly unavailable",
+        "The site is briefly unavailable. Please try again in a minute.",
+    ),
+}
+
+
+def render_error(code: int, message: str | None = None):
+    """Render the shared error page with the given status."""
+    title, default_message = MESSAGES.get(code, ("Error", "Something went wrong."))
+    return (
+        render_template("errors/error.html", code=code, title=title, message=message or default_message),
+        code,
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Register one handler for HTTP errors, one for database outages, one for the rest."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        custom = error.description if error.description != type(error).description else None
+        response = render_error(error.code, custom)
+        if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            return response[0], 405, {"Allow": ", ".join(error.valid_methods)}
+        return response
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError):
+        db.session.rollback()
+        app.logger.warning("database unavailable: %s", error)
+        return render_error(503)
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render_error(500)

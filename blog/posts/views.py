@@ -1,0 +1,45 @@
+"""Reader pages."""
+
+from flask import Blueprint, current_app, render_template
+from sqlalchemy import text
+
+from ..extensions import db
+from ..models import Post
+from ..replies.threads import render_article
+from .queries import paginate, public_post_or_404, public_posts, tag_or_404
+
+bp = Blueprint("posts", __name__)
+
+
+@bp.get("/")
+def index():
+    """Show published posts, newest first, a page at a time."""
+    page = paginate(public_posts(), current_app.config["POSTS_PER_PAGE"])
+    return render_template("posts/index.html", page=page)
+
+
+@bp.get("/posts/<slug>")
+def article(slug: str):
+    """Show an article with its replies and the reply form."""
+    post = public_post_or_404(slug)
+    return render_article(post)
+
+
+@bp.get("/tags/<slug>")
+def tag(slug: str):
+    """Show the published posts carrying a tag."""
+    found = tag_or_404(slug)
+    query = public_posts().where(Post.tags.any(id=found.id))
+    page = paginate(query, current_app.config["POSTS_PER_PAGE"])
+    return render_template("posts/tag.html", tag=found, page=page)
+
+
+@bp.get("/healthz")
+def healthz():
+    """Answer 200 when the database answers, 503 otherwise."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any failure to reach the database is an outage here
+        db.session.rollback()
+        return "unavailable\n", 503, {"Content-Type": "text/plain; charset=utf-8"}
+    return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8"}

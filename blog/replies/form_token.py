@@ -1,0 +1,41 @@
+"""A signed stamp in each rendered form: when it was rendered, and a nonce naming that render.
+
+The time catches bots that answer faster than a person can type and forms left open too long;
+the nonce lets a double-click find the reply the first click created.
+"""
+
+import secrets
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+
+
+@dataclass(frozen=True)
+class Stamp:
+    nonce: str
+    rendered_at: float
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="reply-form-stamp")
+
+
+def issue(now: float | None = None) -> str:
+    """A fresh stamp for a form about to be rendered."""
+    moment = time.time() if now is None else now
+    return _serializer().dumps([secrets.token_urlsafe(16), round(moment, 3)])
+
+
+def read(token: str | None) -> Stamp | None:
+    """The stamp in a submitted form, or None when it is missing or forged."""
+    if not token:
+        return None
+    try:
+        nonce, rendered_at = _serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(nonce, str) or not isinstance(rendered_at, int | float):
+        return None
+    return Stamp(nonce=nonce, rendered_at=float(rendered_at))

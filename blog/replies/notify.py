@@ -1,0 +1,58 @@
+"""Telling the desk about held replies by email, without ever slowing or risking the reply."""
+
+import smtplib
+import threading
+from email.message import EmailMessage
+
+from flask import Flask, url_for
+
+from ..models import Post, Reply
+
+_pending_sends: list[threading.Thread] = []
+
+
+def build_message(app: Flask, post: Post, reply: Reply, queue_url: str) -> EmailMessage:
+    """The plain-text note: which post, why the reply is held, where to review it."""
+    message = EmailMessage()
+    message["Subject"] = f"[{app.config['SITE_NAME']}] Reply held for review: {post.title}"
+    message["From"] = app.config.get("MAIL_FROM") or f"newsroom@{app.config.get('MAIL_SERVER')}"
+    message["To"] = app.config["MODERATION_EMAIL"]
+    message.set_content(
+        f"A reply on \"{post.title}\" is waiting for review.\n\n"
+        f"From: {reply.name}\n"
+        f"Held because: {reply.moderation_reason or 'moderation rules'}\n\n"
+        f"{reply.body}\n\n"
+        f"Review it in the moderation queue:\n{queue_url}\n"
+    )
+    return message
+
+
+def _send(host: str, port: int, message: EmailMessage, app: Flask) -> None:
+    try:
+        with smtplib.SMTP(host, port, timeout=10) as smtp:
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        app.logger.warning("could not send the moderation email: %s", error)
+
+
+def notify_held_reply(app: Flask, post: Post, reply: Reply) -> None:
+    """Send one email per held reply in the background; a dead mail server costs nothing."""
+    host = app.config.get("MAIL_SERVER")
+    if not host or not app.config.get("MODERATION_EMAIL") or reply.status != "pending":
+        return
+    queue_url = url_for("admin.replies", status="pending", _external=True) if (
+        "admin.replies" in app.view_functions
+    ) else url_for("posts.index", _external=True)
+    message = build_message(app, post, reply, queue_url)
+    thread = threading.Thread(
+        target=_send, args=(host, int(app.config.get("MAIL_PORT", 25)), message, app), daemon=True
+    )
+    thread.start()
+    _pending_sends.append(thread)
+    _pending_sends[:] = [t for t in _pending_sends if t.is_alive()]
+
+
+def wait_for_sends(timeout: float = 15) -> None:
+    """Let outstanding emails finish (tests and shutdown)."""
+    for thread in list(_pending_sends):
+        thread.join(timeout)

@@ -1,0 +1,72 @@
+"""Signed cookies that remember a reader's own replies and, if asked, their details."""
+
+from flask import Response, current_app, request
+from itsdangerous import BadSignature, URLSafeSerializer
+
+OWNER_COOKIE = "my_replies"
+AUTHOR_COOKIE = "reply_author"
+OWNER_MAX_AGE = 30 * 24 * 3600
+AUTHOR_MAX_AGE = 365 * 24 * 3600
+MAX_REMEMBERED_REPLIES = 50
+
+
+def _serializer(salt: str) -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def own_reply_ids() -> set[int]:
+    """The replies this browser sent (read from the signed cookie)."""
+    raw = request.cookies.get(OWNER_COOKIE)
+    if not raw:
+        return set()
+    try:
+        ids = _serializer("own-replies").loads(raw)
+    except BadSignature:
+        return set()
+    return {i for i in ids if isinstance(i, int)} if isinstance(ids, list) else set()
+
+
+def remember_own_reply(response: Response, reply_id: int) -> None:
+    """Add a reply to this browser's signed list, so its author sees it while pending."""
+    ids = [i for i in sorted(own_reply_ids()) if i != reply_id][-(MAX_REMEMBERED_REPLIES - 1) :]
+    ids.append(reply_id)
+    response.set_cookie(
+        OWNER_COOKIE,
+        _serializer("own-replies").dumps(ids),
+        max_age=OWNER_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+    )
+
+
+def remembered_author() -> dict[str, str]:
+    """Name, email and website saved by the 'remember me' box, or an empty dict."""
+    raw = request.cookies.get(AUTHOR_COOKIE)
+    if not raw:
+        return {}
+    try:
+        data = _serializer("reply-author").loads(raw)
+    except BadSignature:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if k in ("name", "email", "website") and isinstance(v, str)}
+
+
+def set_remembered_author(response: Response, name: str, email: str, website: str) -> None:
+    """Keep the reader's details for a year, at their request."""
+    payload = {"name": name, "email": email, "website": website}
+    response.set_cookie(
+        AUTHOR_COOKIE,
+        _serializer("reply-author").dumps(payload),
+        max_age=AUTHOR_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+    )
+
+
+def forget_author(response: Response) -> None:
+    """Clear saved details when the reader unticks the box."""
+    response.delete_cookie(AUTHOR_COOKIE, httponly=True, samesite="Lax")

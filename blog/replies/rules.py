@@ -1,0 +1,175 @@
+"""The rules a reply passes through, as plain functions the views only wire together."""
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, or_, select
+
+from ..extensions import db
+from ..models import Post, Reply
+from ..rendering import count_links
+
+MODERATION_MODES = ("none", "first-time", "all")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The status a new reply gets and why (the reason is shown in the moderation queue)."""
+
+    status: str
+    reason: str = ""
+
+
+def hash_address(secret_key: str, address: str | None) -> str:
+    """Keep a network address only as a keyed hash: enough to spot floods, useless to a thief."""
+    return hmac.new(secret_key.encode(), (address or "").encode(), hashlib.sha256).hexdigest()
+
+
+def fold_text(text: str) -> str:
+    """Fold case and whitespace, so trivially different copies compare equal."""
+    return " ".join((text or "").split()).casefold()
+
+
+def replies_closed(post: Post, now: datetime, close_after_days: int | None) -> bool:
+    """Replies are closed on the post, or its reply window has passed."""
+    if not post.replies_open:
+        return True
+    if close_after_days and post.published_at is not None:
+        return now >= post.published_at + timedelta(days=int(close_after_days))
+    return False
+
+
+def depth_for(parent: Reply | None) -> int:
+    """A top-level reply has depth 1; an answer sits one below its parent."""
+    return 1 if parent is None else parent.depth + 1
+
+
+def find_parent(post: Post, raw_parent_id: str | None) -> tuple[bool, Reply | None]:
+    """(ok, parent): ok is False when parent_id names anything but an approved reply here."""
+    if raw_parent_id in (None, ""):
+        return True, None
+    if not raw_parent_id.isdigit() or len(raw_parent_id) > 18:
+        return False, None
+    parent = db.session.get(Reply, int(raw_parent_id))
+    if (
+        parent is None
+        or parent.post_id != post.id
+        or parent.status != "approved"
+        or parent.withdrawn_at
+    ):
+        return False, None
+    return True, parent
+
+
+def find_duplicate(post_id: int, name: str, email: str, body: str) -> Reply | None:
+    """An earlier reply on this post by the same name or email with the same folded text."""
+    folded = fold_text(body)
+    candidates = db.session.scalars(
+        select(Reply).where(
+            Reply.post_id == post_id,
+            Reply.status != "trash",
+            or_(func.lower(Reply.name) == name.lower(), Reply.email == email.lower()),
+        )
+    )
+    return next((r for r in candidates if fold_text(r.body) == folded), None)
+
+
+def flood_wait_seconds(ip_hash: str, email: str, now: datetime, flood_seconds: int) -> int:
+    """Whole seconds to wait before this address or email may reply again (0: go ahead).
+
+    It reads the shared database, so it holds across every server process.
+    """
+    if not flood_seconds:
+        return 0
+    since = now - timedelta(seconds=flood_seconds)
+    latest = db.session.scalar(
+        select(func.max(Reply.created_at)).where(
+            Reply.created_at > since,
+            or_(Reply.ip_hash == ip_hash, Reply.email == email.lower()),
+        )
+    )
+    if latest is None:
+        return 0
+    if latest.tzinfo is None:  # max() bypasses the column type on some backends
+        latest = latest.replace(tzinfo=UTC)
+    remaining = (latest + timedelta(seconds=flood_seconds) - now).total_seconds()
+    return max(1, int(remaining + 0.999)) if remaining > 0 else 0
+
+
+def _words_found(words: list[str], texts: list[str]) -> list[str]:
+    haystack = "\n".join(texts).casefold()
+    return [w for w in words if w and re.search(re.escape(w.casefold()), haystack)]
+
+
+def trap_reason(
+    *,
+    honeypot: str,
+    form_age_seconds: float | None,
+    min_seconds: float,
+    block_words: list[str],
+    texts: list[str],
+) -> str:
+    """Why the reply is spam ('' when no trap caught it). A person notices none of these."""
+    if honeypot:
+        return "filled in the hidden field people never see"
+    if form_age_seconds is None:
+        return "sent without the form's signed render time"
+    if form_age_seconds < min_seconds:
+        return f"sent {form_age_seconds:.1f} s after the form was shown (under {min_seconds:g} s)"
+    found = _words_found(block_words, texts)
+    if found:
+        return "contains a blocked word: " + ", ".join(found)
+    return ""
+
+
+def hold_reason(*, body: str, max_links: int, moderation_words: list[str], texts: list[str]) -> str:
+    """Why the reply waits for a person ('' when its content alone does not hold it)."""
+    links = count_links(body)
+    if links > max_links:
+        return f"{links} links (more than {max_links})"
+    found = _words_found(moderation_words, texts)
+    if found:
+        return "contains a word on the moderation list: " + ", ".join(found)
+    return ""
+
+
+def has_approved_reply(email: str) -> bool:
+    """This email already has a reply a person approved."""
+    return (
+        db.session.scalar(
+            select(Reply.id).where(Reply.email == email.lower(), Reply.status == "approved").limit(1)
+        )
+        is not None
+    )
+
+
+def moderation_verdict(mode: str, *, email: str, is_staff: bool) -> Verdict:
+    """Apply the newsroom's moderation rule: none, first-time or all."""
+    if is_staff:
+        return Verdict("approved", "written by newsroom staff")
+    if mode == "none":
+        return Verdict("approved", "moderation is off")
+    if mode == "all":
+        return Verdict("pending", "every reply is held for review")
+    if has_approved_reply(email):
+        return Verdict("approved", "this email has an approved reply")
+    return Verdict("pending", "first reply from this email address")
+
+
+def decide(
+    *,
+    trap: str,
+    hold: str,
+    mode: str,
+    email: str,
+    is_staff: bool,
+) -> Verdict:
+    """Combine traps, content holds and the moderation rule into one stored status."""
+    if trap:
+        return Verdict("spam", trap)
+    if hold and not is_staff:
+        return Verdict("pending", hold)
+    return moderation_verdict(mode, email=email, is_staff=is_staff)

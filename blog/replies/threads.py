@@ -1,0 +1,103 @@
+"""Building the reply thread of an article and rendering the article page around it."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import current_app, render_template, request
+from sqlalchemy import or_, select
+
+from .. import clock
+from ..extensions import db
+from ..models import Post, Reply
+from . import form_token
+from .forms import ReplyForm
+from .ownership import own_reply_ids, remembered_author
+from .rules import replies_closed
+
+
+@dataclass
+class ThreadNode:
+    reply: Reply
+    children: list["ThreadNode"] = field(default_factory=list)
+    is_own: bool = False
+
+
+def visible_replies(post: Post, own_ids: set[int]) -> list[Reply]:
+    """Approved replies, plus this browser's own pending or spam-held ones, oldest first."""
+    condition = Reply.status == "approved"
+    if own_ids:
+        condition = or_(
+            condition,
+            (Reply.id.in_(own_ids)) & Reply.status.in_(("pending", "spam")),
+        )
+    return list(
+        db.session.scalars(
+            select(Reply)
+            .where(Reply.post_id == post.id, condition)
+            .order_by(Reply.created_at, Reply.id)
+        )
+    )
+
+
+def build_thread(replies: list[Reply], own_ids: set[int]) -> list[ThreadNode]:
+    """Nest replies under their parents; one whose parent is hidden stands at the top level."""
+    nodes = {r.id: ThreadNode(r, is_own=r.id in own_ids) for r in replies}
+    roots: list[ThreadNode] = []
+    for reply in replies:
+        node = nodes[reply.id]
+        parent = nodes.get(reply.parent_id) if reply.parent_id else None
+        (parent.children if parent else roots).append(node)
+    return roots
+
+
+def new_reply_form(post: Post) -> ReplyForm:
+    """A blank form for this article, prefilled from 'remember me' and ?reply_to=."""
+    form = ReplyForm(formdata=None)
+    saved = remembered_author()
+    if saved:
+        form.name.data = saved.get("name", "")
+        form.email.data = saved.get("email", "")
+        form.website.data = saved.get("website", "")
+        form.remember.data = True
+    reply_to = request.args.get("reply_to", "")
+    if reply_to.isdigit() and len(reply_to) < 19:
+        form.parent_id.data = reply_to
+    return form
+
+
+def render_article(
+    post: Post,
+    form: ReplyForm | None = None,
+    status: int = 200,
+    form_message: str | None = None,
+):
+    """The article page; a form coming back with errors keeps everything the reader typed."""
+    own_ids = own_reply_ids()
+    replies = visible_replies(post, own_ids)
+    thread = build_thread(replies, own_ids)
+    if form is None:
+        form = new_reply_form(post)
+    # Every render gets a fresh stamp: the nonce names this render for double-click detection.
+    form.form_token.data = form_token.issue()
+    form.homepage.data = ""
+    parent = None
+    if form.parent_id.data and str(form.parent_id.data).isdigit():
+        parent = next((r for r in replies if r.id == int(form.parent_id.data)), None)
+        if parent is None or parent.status != "approved":
+            form.parent_id.data = ""
+            parent = None
+    closed = replies_closed(post, clock.now(), current_app.config.get("REPLY_CLOSE_AFTER_DAYS"))
+    approved_count = sum(1 for r in replies if r.status == "approved" and not r.withdrawn_at)
+    body = render_template(
+        "posts/article.html",
+        post=post,
+        thread=thread,
+        form=form,
+        replying_to=parent,
+        replies_closed=closed,
+        reply_count=approved_count,
+        form_message=form_message,
+        max_depth=current_app.config["REPLY_MAX_DEPTH"],
+        edit_cutoff=clock.now() - timedelta(minutes=int(current_app.config["REPLY_EDIT_MINUTES"])),
+    )
+    return body, status
