@@ -34,9 +34,7 @@ def unique_slug(wanted: str, exclude_post_id: int | None = None) -> str:
     base = slugify(wanted)
     taken = set(
         db.session.scalars(
-            select(Post.slug).where(
-                Post.slug.startswith(base), Post.id != (exclude_post_id or -1)
-            )
+            select(Post.slug).where(Post.slug.startswith(base), Post.id != (exclude_post_id or -1))
         )
     )
     if base not in taken:
@@ -109,7 +107,9 @@ def set_parts(
         Contradiction(
             position=i,
             statement=item.statement,
-            sources=[post.sources[n - 1] for n in item.source_numbers if 0 < n <= len(post.sources)],
+            sources=[
+                post.sources[n - 1] for n in item.source_numbers if 0 < n <= len(post.sources)
+            ],
         )
         for i, item in enumerate(contradictions)
         if item.statement

@@ -90,13 +90,32 @@ def add_demo_content() -> int:
     )
     db.session.flush()
 
-    first = _demo_reply(footbridge.id, None, "Priya", "About time. I walk the long way round by "
-                        "the road bridge every morning and it adds twenty minutes.", now, 120)
+    first = _demo_reply(
+        footbridge.id,
+        None,
+        "Priya",
+        "About time. I walk the long way round by "
+        "the road bridge every morning and it adds twenty minutes.",
+        now,
+        120,
+    )
     db.session.flush()
-    _demo_reply(footbridge.id, first, "Owen", "Same here, though I would like to see the "
-                "maintenance costs before I cheer.", now, 90)
-    _demo_reply(footbridge.id, None, "Dana", "Will the bridge have step-free access at both "
-                "ends? The article does not say.", now, 45)
+    _demo_reply(
+        footbridge.id,
+        first,
+        "Owen",
+        "Same here, though I would like to see the maintenance costs before I cheer.",
+        now,
+        90,
+    )
+    _demo_reply(
+        footbridge.id,
+        None,
+        "Dana",
+        "Will the bridge have step-free access at both ends? The article does not say.",
+        now,
+        45,
+    )
     db.session.commit()
     return 3
 

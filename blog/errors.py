@@ -9,7 +9,10 @@ from .extensions import db
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Please go back and try again."),
     403: ("Not allowed", "You are not allowed to do that here."),
-    404: ("Page not found", "There is no page at this address. It may have moved or never existed."),
+    404: (
+        "Page not found",
+        "There is no page at this address. It may have moved or never existed.",
+    ),
     405: ("Method not allowed", "This address does not accept that kind of request."),
     409: ("Already sent", "This was sent before."),
     413: (
@@ -30,7 +33,9 @@ def render_error(code: int, message: str | None = None):
     """Render the shared error page with the given status."""
     title, default_message = MESSAGES.get(code, ("Error", "Something went wrong."))
     return (
-        render_template("errors/error.html", code=code, title=title, message=message or default_message),
+        render_template(
+            "errors/error.html", code=code, title=title, message=message or default_message
+        ),
         code,
     )
 

@@ -48,9 +48,7 @@ def _linkify(line: str) -> Markup:
             continue
         start = match.start()
         out.append(str(escape(line[cursor:start])))
-        out.append(
-            f'<a href="{escape(url)}" rel="nofollow ugc noopener">{escape(url)}</a>'
-        )
+        out.append(f'<a href="{escape(url)}" rel="nofollow ugc noopener">{escape(url)}</a>')
         cursor = start + len(url)
     out.append(str(escape(line[cursor:])))
     return Markup("".join(out))

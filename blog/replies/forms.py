@@ -58,9 +58,14 @@ class ReplyForm(FlaskForm):
         filters=[_strip],
         validators=[
             DataRequired("Please give your email address. It will not be published."),
-            Length(max=EMAIL_MAX, message=f"An email address can be at most {EMAIL_MAX} characters."),
+            Length(
+                max=EMAIL_MAX, message=f"An email address can be at most {EMAIL_MAX} characters."
+            ),
             no_control_characters,
-            Email("Please enter a valid email address, like name@example.com.", check_deliverability=False),
+            Email(
+                "Please enter a valid email address, like name@example.com.",
+                check_deliverability=False,
+            ),
         ],
     )
     website = StringField(
@@ -68,14 +73,19 @@ class ReplyForm(FlaskForm):
         filters=[_strip],
         validators=[
             Optional(),
-            Length(max=WEBSITE_MAX, message=f"A website address can be at most {WEBSITE_MAX} characters."),
+            Length(
+                max=WEBSITE_MAX,
+                message=f"A website address can be at most {WEBSITE_MAX} characters.",
+            ),
             no_control_characters,
             web_address,
             URL(message="Please enter a full web address, like https://example.com."),
         ],
     )
     parent_id = HiddenField()
-    remember = BooleanField("Save my name, email, and website in this browser for the next time I reply.")
+    remember = BooleanField(
+        "Save my name, email, and website in this browser for the next time I reply."
+    )
     form_token = HiddenField()
     homepage = StringField("Leave this field empty")
 

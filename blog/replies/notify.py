@@ -18,7 +18,7 @@ def build_message(app: Flask, post: Post, reply: Reply, queue_url: str) -> Email
     message["From"] = app.config.get("MAIL_FROM") or f"newsroom@{app.config.get('MAIL_SERVER')}"
     message["To"] = app.config["MODERATION_EMAIL"]
     message.set_content(
-        f"A reply on \"{post.title}\" is waiting for review.\n\n"
+        f'A reply on "{post.title}" is waiting for review.\n\n'
         f"From: {reply.name}\n"
         f"Held because: {reply.moderation_reason or 'moderation rules'}\n\n"
         f"{reply.body}\n\n"
@@ -40,9 +40,11 @@ def notify_held_reply(app: Flask, post: Post, reply: Reply) -> None:
     host = app.config.get("MAIL_SERVER")
     if not host or not app.config.get("MODERATION_EMAIL") or reply.status != "pending":
         return
-    queue_url = url_for("admin.replies", status="pending", _external=True) if (
-        "admin.replies" in app.view_functions
-    ) else url_for("posts.index", _external=True)
+    queue_url = (
+        url_for("admin.replies", status="pending", _external=True)
+        if ("admin.replies" in app.view_functions)
+        else url_for("posts.index", _external=True)
+    )
     message = build_message(app, post, reply, queue_url)
     thread = threading.Thread(
         target=_send, args=(host, int(app.config.get("MAIL_PORT", 25)), message, app), daemon=True

@@ -51,7 +51,9 @@ def remembered_author() -> dict[str, str]:
         return {}
     if not isinstance(data, dict):
         return {}
-    return {k: v for k, v in data.items() if k in ("name", "email", "website") and isinstance(v, str)}
+    return {
+        k: v for k, v in data.items() if k in ("name", "email", "website") and isinstance(v, str)
+    }
 
 
 def set_remembered_author(response: Response, name: str, email: str, website: str) -> None:

@@ -140,7 +140,9 @@ def has_approved_reply(email: str) -> bool:
     """This email already has a reply a person approved."""
     return (
         db.session.scalar(
-            select(Reply.id).where(Reply.email == email.lower(), Reply.status == "approved").limit(1)
+            select(Reply.id)
+            .where(Reply.email == email.lower(), Reply.status == "approved")
+            .limit(1)
         )
         is not None
     )
