@@ -1,6 +1,6 @@
 """The queries reader pages make, kept apart so every page asks the same way."""
 
-from flask import abort
+from flask import abort, request
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
@@ -44,6 +44,19 @@ def tag_or_404(slug: str) -> Tag:
     return tag
 
 
+MAX_PAGE = 1_000_000
+
+
+def requested_page() -> int:
+    """The ?page=N number; anything but a whole number from 1 to a million is 404."""
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or len(raw) > 7 or not 1 <= int(raw) <= MAX_PAGE:
+        abort(404)
+    return int(raw)
+
+
 def paginate(query: Select, per_page: int):
     """A page of results from ?page=N; a page past the last, or a bad number, is 404."""
-    return db.paginate(query, per_page=per_page, max_per_page=per_page, error_out=True)
+    return db.paginate(
+        query, page=requested_page(), per_page=per_page, max_per_page=per_page, error_out=True
+    )
