@@ -7,6 +7,14 @@ SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 SITE_NAME = "The Riverside Ledger"
 SITE_DESCRIPTION = "Local news, checked twice, from a small newsroom."
 TIMEZONE = "UTC"
+# Discovery (feeds, sitemap, structured data): the public base URL such as
+# "https://news.example.org" (None: the address the request came in on), and an absolute or
+# site-relative logo URL for NewsMediaOrganization and sharing cards (None: no logo).
+SITE_URL: str | None = None
+SITE_LOGO: str | None = None
+FEED_ENTRIES = 20
+SEARCH_RESULTS_PER_PAGE = 10
+SEARCH_MAX_QUERY = 200
 
 POSTS_PER_PAGE = 10
 

@@ -1,0 +1,158 @@
+"""For crawlers and browsers of the past: /sitemap.xml, /robots.txt and the monthly archive."""
+
+import xml.etree.ElementTree as ET
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, render_template
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Post, Tag, post_tag
+from .absolute import absolute_url
+from .conditional import conditional_response
+from .queries import paginate, public_posts
+from .views import bp
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("TIMEZONE") or "UTC")
+
+
+def _substantive(updated: datetime | None, published: datetime) -> datetime:
+    return updated or published
+
+
+def _w3c(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Month:
+    """A calendar month in the newsroom's time zone."""
+
+    year: int
+    month: int
+
+    @property
+    def start(self) -> datetime:
+        return datetime(self.year, self.month, 1, tzinfo=_zone()).astimezone(UTC)
+
+    @property
+    def end(self) -> datetime:
+        following = Month(self.year + self.month // 12, self.month % 12 + 1)
+        return following.start
+
+    @property
+    def label(self) -> str:
+        return datetime(self.year, self.month, 1).strftime("%B %Y")
+
+    @classmethod
+    def of(cls, moment: datetime) -> "Month":
+        local = moment.astimezone(_zone())
+        return cls(local.year, local.month)
+
+
+def archive_months() -> list[tuple[Month, int]]:
+    """Every month with public posts, newest first, with how many each holds."""
+    times = db.session.scalars(select(Post.published_at).where(Post.is_public_clause()))
+    counts = Counter(Month.of(moment) for moment in times)
+    return sorted(counts.items(), key=lambda item: (item[0].year, item[0].month), reverse=True)
+
+
+def _sitemap_rows() -> list[tuple[str, datetime | None]]:
+    public = Post.is_public_clause()
+    rows: list[tuple[str, datetime | None]] = []
+    posts = db.session.execute(
+        select(Post.slug, Post.published_at, Post.updated_at)
+        .where(public)
+        .order_by(Post.published_at.desc(), Post.id.desc())
+    ).all()
+    newest = max((_substantive(u, p) for _, p, u in posts), default=None)
+    rows.append((absolute_url("posts.index"), newest))
+    rows.extend(
+        (absolute_url("posts.article", slug=slug), _substantive(updated, published))
+        for slug, published, updated in posts
+    )
+    tag_rows = db.session.execute(
+        select(Tag.slug, func.max(Post.published_at), func.max(Post.updated_at))
+        .join(post_tag, post_tag.c.tag_id == Tag.id)
+        .join(Post, Post.id == post_tag.c.post_id)
+        .where(public)
+        .group_by(Tag.id, Tag.slug)
+        .order_by(Tag.slug)
+    ).all()
+    for slug, published, updated in tag_rows:
+        # Aggregates come back without the column type's zone handling on SQLite.
+        stamps = [_aware(t) for t in (published, updated) if t is not None]
+        rows.append((absolute_url("posts.tag", slug=slug), max(stamps, default=None)))
+    return rows
+
+
+def _aware(value: datetime | str) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """List every public article and tag page for crawlers, with its last substantive change."""
+    urlset = ET.Element("urlset", {"xmlns": SITEMAP_NS})
+    rows = _sitemap_rows()
+    for location, lastmod in rows:
+        url = ET.SubElement(urlset, "url")
+        ET.SubElement(url, "loc").text = location
+        if lastmod is not None:
+            ET.SubElement(url, "lastmod").text = _w3c(lastmod)
+    body = '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(urlset, encoding="unicode")
+    newest = max((lastmod for _, lastmod in rows if lastmod), default=None)
+    return conditional_response(body, "application/xml", newest)
+
+
+@bp.get("/robots.txt")
+def robots():
+    """Tell crawlers where the sitemap is and which pages are not worth crawling."""
+    body = (
+        "User-agent: *\n"
+        "Disallow: /admin/\n"
+        "Disallow: /search\n"
+        f"\nSitemap: {absolute_url('posts.sitemap')}\n"
+    )
+    return body, 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@bp.get("/archive")
+def archive_index():
+    """List the months that have published posts."""
+    return render_template("posts/archive_index.html", months=archive_months())
+
+
+@bp.get("/archive/<int:year>/<int:month>")
+def archive_month(year: int, month: int):
+    """Show one month's published posts, oldest months reachable by prev/next links."""
+    if not (1 <= month <= 12 and 1970 <= year <= 9998):
+        abort(404)
+    wanted = Month(year, month)
+    query = public_posts().where(Post.published_at >= wanted.start, Post.published_at < wanted.end)
+    page = paginate(query, current_app.config["POSTS_PER_PAGE"])
+    if not page.items:
+        abort(404)
+    public = Post.is_public_clause()
+    earlier = db.session.scalar(
+        select(func.max(Post.published_at)).where(public, Post.published_at < wanted.start)
+    )
+    later = db.session.scalar(
+        select(func.min(Post.published_at)).where(public, Post.published_at >= wanted.end)
+    )
+    return render_template(
+        "posts/archive.html",
+        month=wanted,
+        page=page,
+        earlier=Month.of(_aware(earlier)) if earlier else None,
+        later=Month.of(_aware(later)) if later else None,
+    )

@@ -1,0 +1,231 @@
+"""Full-text search over published posts: FTS5 on SQLite, tsvector on PostgreSQL.
+
+Reader input never reaches the search engine as syntax. The query is cut into words (letters
+and digits only) and rebuilt as quoted phrases: `"a phrase"` stays a phrase, `word*` is a
+prefix search on SQLite, and everything else (operators, brackets, `NEAR`, stray quotes) is
+plain text. The index itself (table `post_search`) is kept in step by database triggers made
+in migration 0002_search.
+"""
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from flask import abort, current_app, render_template, request
+from markupsafe import Markup, escape
+from sqlalchemy import column, func, literal_column, select, table
+from sqlalchemy.exc import DatabaseError
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import Post
+from .views import bp
+
+MAX_TERMS = 12
+# Private-use characters mark highlights inside snippets; real markup is added only after the
+# text around them has been escaped.
+MARK_START = "\ue000"
+MARK_END = "\ue001"
+_WORD = re.compile(r"[^\W_]+")
+_CHUNK = re.compile(r'"([^"]*)"?|(\S+)')
+_MARKDOWN_LINK_TARGET = re.compile(r"\]\([^)\s]*\)?")
+_MARKDOWN_CHARS = re.compile(r"[*`#\[\]]|^>+", re.MULTILINE)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+_fts = table("post_search", column("rowid"))
+_pg_index = table("post_search", column("post_id"), column("document"), column("plain"))
+
+
+@dataclass(frozen=True)
+class Term:
+    """One phrase of one or more words; `prefix` matches words that start with the last one."""
+
+    words: tuple[str, ...]
+    prefix: bool = False
+
+
+def parse_query(raw: str) -> list[Term]:
+    """Cut reader input into phrases of plain words; nothing in it is passed on as syntax."""
+    terms: list[Term] = []
+    for match in _CHUNK.finditer(raw or ""):
+        quoted, bare = match.group(1), match.group(2)
+        chunk = quoted if quoted is not None else bare
+        words = tuple(word.lower() for word in _WORD.findall(chunk))
+        if not words:
+            continue
+        prefix = bare is not None and bare.endswith("*") and len(words) == 1
+        term = Term(words, prefix)
+        if term not in terms:
+            terms.append(term)
+    return terms[:MAX_TERMS]
+
+
+def fts5_expression(terms: list[Term]) -> str:
+    """An FTS5 MATCH expression: every term a double-quoted string, all of them required."""
+    return " ".join(f'"{" ".join(t.words)}"' + ("*" if t.prefix else "") for t in terms)
+
+
+def websearch_expression(terms: list[Term]) -> str:
+    """Input for websearch_to_tsquery: every term quoted, so `or` and `-` stay words."""
+    return " ".join(f'"{" ".join(t.words)}"' for t in terms)
+
+
+def highlighted(raw: str | None) -> Markup:
+    """Escape a snippet and turn our private markers (only those) into balanced <mark> tags."""
+    text = _CONTROL.sub("", raw or "")
+    out: list[str] = []
+    inside = False
+    for piece in re.split(f"([{MARK_START}{MARK_END}])", text):
+        if piece == MARK_START:
+            if not inside:
+                out.append("<mark>")
+                inside = True
+        elif piece == MARK_END:
+            if inside:
+                out.append("</mark>")
+                inside = False
+        else:
+            out.append(str(escape(piece)))
+    if inside:
+        out.append("</mark>")
+    return Markup("".join(out))
+
+
+def plain_snippet(raw: str | None) -> str:
+    """Drop the Markdown punctuation a snippet of a post body may carry."""
+    text = _MARKDOWN_LINK_TARGET.sub("", raw or "")
+    return _MARKDOWN_CHARS.sub("", text).strip()
+
+
+@dataclass
+class Hit:
+    post: Post
+    title: Markup
+    snippet: Markup
+
+
+@dataclass
+class ResultPage:
+    """One page of hits, shaped like Flask-SQLAlchemy's pagination where templates need it."""
+
+    items: list[Hit]
+    page: int
+    per_page: int
+    total: int
+    terms: list[Term] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def _sqlite_rows(expression: str, limit: int, offset: int):
+    match = literal_column("post_search").op("MATCH")(expression)
+    # Column weights: title, dek, body, key points, tags.
+    rank = func.bm25(literal_column("post_search"), 10.0, 4.0, 1.0, 4.0, 6.0)
+    title = func.highlight(literal_column("post_search"), 0, MARK_START, MARK_END)
+    snippet = func.snippet(literal_column("post_search"), -1, MARK_START, MARK_END, "…", 28)
+    joined = select(Post).join(_fts, _fts.c.rowid == Post.id).where(match, Post.is_public_clause())
+    total = db.session.scalar(select(func.count()).select_from(joined.subquery()))
+    rows = db.session.execute(
+        joined.add_columns(title, snippet)
+        .order_by(rank, Post.published_at.desc(), Post.id.desc())
+        .limit(limit)
+        .offset(offset)
+        .options(selectinload(Post.tags))
+    ).all()
+    return total, rows
+
+
+def _postgres_rows(expression: str, limit: int, offset: int):
+    english = literal_column("'english'::regconfig")
+    query = func.websearch_to_tsquery(english, expression)
+    rank = func.ts_rank_cd(_pg_index.c.document, query, 32)
+    marks = f"StartSel={MARK_START}, StopSel={MARK_END}"
+    title = func.ts_headline(english, Post.title, query, marks + ", HighlightAll=true")
+    snippet = func.ts_headline(
+        english,
+        _pg_index.c.plain,
+        query,
+        marks + ', MaxFragments=2, MinWords=12, MaxWords=32, FragmentDelimiter=" … "',
+    )
+    joined = (
+        select(Post)
+        .join(_pg_index, _pg_index.c.post_id == Post.id)
+        .where(_pg_index.c.document.op("@@")(query), Post.is_public_clause())
+    )
+    total = db.session.scalar(select(func.count()).select_from(joined.subquery()))
+    rows = db.session.execute(
+        joined.add_columns(title, snippet)
+        .order_by(rank.desc(), Post.published_at.desc(), Post.id.desc())
+        .limit(limit)
+        .offset(offset)
+        .options(selectinload(Post.tags))
+    ).all()
+    return total, rows
+
+
+def search_posts(terms: list[Term], page: int, per_page: int) -> ResultPage:
+    """Rank public posts against the terms (bm25 or ts_rank_cd) and return one page."""
+    offset = (page - 1) * per_page
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        total, rows = _postgres_rows(websearch_expression(terms), per_page, offset)
+    else:
+        total, rows = _sqlite_rows(fts5_expression(terms), per_page, offset)
+    hits = [
+        Hit(post, highlighted(title), highlighted(plain_snippet(snippet)))
+        for post, title, snippet in rows
+    ]
+    return ResultPage(hits, page, per_page, total or 0, terms)
+
+
+@bp.get("/search")
+def search():
+    """Search published posts; empty, odd or hostile input gets a page, never an error."""
+    raw = request.args.get("q", "")
+    limit = int(current_app.config.get("SEARCH_MAX_QUERY", 200))
+    page_number = request.args.get("page", 1, type=int) or 1
+    if page_number < 1:
+        abort(404)
+    context = {"query": raw, "results": None, "message": None, "max_length": limit}
+    if len(raw) > limit:
+        context["message"] = (
+            f"Searches are limited to {limit} characters; yours has {len(raw)}. "
+            "Please shorten it and search again."
+        )
+        return render_template("posts/search.html", **context), 400
+    terms = parse_query(raw)
+    if not terms:
+        if raw.strip():
+            context["message"] = "Please type at least one word or number to search for."
+        return render_template("posts/search.html", **context)
+    per_page = int(current_app.config.get("SEARCH_RESULTS_PER_PAGE", 10))
+    try:
+        results = search_posts(terms, page_number, per_page)
+    except DatabaseError:
+        # Our quoting leaves nothing for the engine to reject; if it still does, say so kindly.
+        db.session.rollback()
+        current_app.logger.exception("search failed for %r", raw)
+        context["message"] = "Search is not available right now. Please try again later."
+        return render_template("posts/search.html", **context), 503
+    if page_number > 1 and page_number > results.pages:
+        abort(404)
+    context["results"] = results
+    return render_template("posts/search.html", **context)
