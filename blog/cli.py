@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from . import demo
@@ -40,6 +41,7 @@ def _ask_password() -> str:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Create or upgrade the schema (safe to repeat; never drops data)."""
     upgrade_schema(current_app._get_current_object())
@@ -47,6 +49,7 @@ def init_db_command() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command() -> None:
     """Add the demo articles and replies when there are no posts yet."""
     if db.session.scalar(select(func.count(Post.id))):
@@ -57,6 +60,7 @@ def seed_demo_command() -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("name")
 @click.option("--admin", is_flag=True, help="Give the account the admin role.")
 def create_user_command(name: str, admin: bool) -> None:
@@ -74,6 +78,7 @@ def create_user_command(name: str, admin: bool) -> None:
 
 
 @click.command("import-article")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--published", help="Publication time, ISO-8601 (default: now).")
 @click.option("--tag", "tags", multiple=True, help="A tag to add; repeat for more.")
@@ -97,9 +102,7 @@ def import_article_command(file: Path, published: str | None, tags: tuple[str, .
     click.echo(post.path)
 
 
-@click.group("privacy")
-def privacy_group() -> None:
-    """Export or erase a reader's replies by email address."""
+privacy_group = AppGroup("privacy", help="Export or erase a reader's replies by email address.")
 
 
 def _replies_of(email: str) -> list[Reply]:
@@ -143,6 +146,7 @@ def privacy_erase(email: str) -> None:
 
 
 @click.command("backup")
+@with_appcontext
 @click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(dest: Path) -> None:
     """Write a consistent copy of the database while the site keeps serving."""

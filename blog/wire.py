@@ -12,7 +12,7 @@ from .articles import ContradictionInput
 # A sentence end glued to the next sentence: lowercase/digit/closing mark, then . ! or ?,
 # then an uppercase letter starting a word. "U.S.Army" is left alone (uppercase before the dot).
 _LOST_BREAK = re.compile(
-    r"(?<=[a-z0-9\u00df-\u00ff’”)\]%])([.!?][’”\"]?)(?=[A-Z][a-z\u00e0-\u00ff’'])"
+    r"(?<=[a-z0-9\u00df-\u00ff’”)\]%])([.!?][’”\"]?)(?=[A-Z][a-z\u00e0-\u00ff’']|[AI]\s)"
 )
 _BULLET = re.compile(r"^\s*(?:[•·▪◦‣∙*\-–]|\d+[.)])\s+")
 _CONTRADICTION_PREFIX = re.compile(r"^contradictions?\b[\W_]*", re.IGNORECASE)
