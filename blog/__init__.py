@@ -48,12 +48,13 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import cli, errors, templating
+    from . import cli, errors, security, templating
     from .posts import bp as posts_bp
     from .replies import bp as replies_bp
 
     templating.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     cli.init_app(app)
     app.register_blueprint(posts_bp)
     app.register_blueprint(replies_bp)

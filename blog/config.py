@@ -40,6 +40,14 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = False
 WTF_CSRF_TIME_LIMIT = 2 * 60 * 60
 
+# Security (blog/security.py): host names we answer for (None: any), proxies in front of us
+# whose X-Forwarded-* headers we believe, HSTS for TLS sites, header overrides (None: defaults).
+TRUSTED_HOSTS: list[str] | None = None
+TRUSTED_PROXIES = 0
+HSTS_SECONDS = 0
+CONTENT_SECURITY_POLICY: str | None = None
+PERMISSIONS_POLICY: str | None = None
+
 MAIL_SERVER = None
 MAIL_PORT = 25
 MODERATION_EMAIL = None

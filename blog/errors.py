@@ -1,10 +1,13 @@
 """Error pages, registered once for the whole site."""
 
-from flask import Flask, render_template
-from sqlalchemy.exc import OperationalError
+from flask import Flask, current_app, render_template, request
+from markupsafe import escape
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+from .replies import form_token
+from .replies.forms import ReplyForm
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Please go back and try again."),
@@ -40,6 +43,36 @@ def render_error(code: int, message: str | None = None):
     )
 
 
+RETRY_AFTER_SECONDS = 30
+UNAVAILABLE_FALLBACK = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>Briefly unavailable</title>"
+    "<main><h1>Briefly unavailable</h1><p>{message}</p></main></html>"
+)
+
+
+def render_unavailable():
+    """503 without touching the database; a reply being sent comes back in a form, unsaved."""
+    title, message = MESSAGES[503]
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    try:
+        form = None
+        if request.endpoint == "replies.create" and request.method == "POST":
+            form = ReplyForm()  # binds to request.form: the reader's typed text, no query
+            form.form_token.data = form_token.issue()
+            form.homepage.data = ""
+        page = render_template(
+            "errors/unavailable.html",
+            title=title,
+            message=message,
+            form=form,
+            action=request.path,
+        )
+    except Exception:  # a broken page must not hide the outage behind a 500
+        current_app.logger.exception("could not render the 503 page")
+        page = UNAVAILABLE_FALLBACK.format(message=escape(message))
+    return page, 503, headers
+
+
 def init_app(app: Flask) -> None:
     """Register one handler for HTTP errors, one for database outages, one for the rest."""
 
@@ -55,9 +88,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):
-        db.session.rollback()
+        try:
+            db.session.rollback()  # nothing half-written: the failed commit is undone
+        except SQLAlchemyError:
+            pass
         app.logger.warning("database unavailable: %s", error)
-        return render_error(503)
+        return render_unavailable()
 
     @app.errorhandler(500)
     def server_error(error):

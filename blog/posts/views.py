@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, render_template
 from sqlalchemy import text
 
 from ..extensions import db
+from ..health import database_problem
 from ..models import Post
 from ..replies.threads import render_article
 from .queries import paginate, public_post_or_404, public_posts, tag_or_404
@@ -39,7 +40,11 @@ def healthz():
     """Answer 200 when the database answers, 503 otherwise."""
     try:
         db.session.execute(text("SELECT 1"))
+        problem = database_problem()  # read-only, disk full, locked: SQLite outages SELECT misses
     except Exception:  # any failure to reach the database is an outage here
         db.session.rollback()
+        problem = "unreachable"
+    if problem:
+        current_app.logger.warning("healthz: %s", problem)
         return "unavailable\n", 503, {"Content-Type": "text/plain; charset=utf-8"}
     return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
