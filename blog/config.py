@@ -47,6 +47,7 @@ TRUSTED_PROXIES = 0
 HSTS_SECONDS = 0
 CONTENT_SECURITY_POLICY: str | None = None
 PERMISSIONS_POLICY: str | None = None
+HEALTHZ_MIN_FREE_BYTES = 1024 * 1024  # /healthz says 503 below this much free disk (SQLite)
 
 MAIL_SERVER = None
 MAIL_PORT = 25

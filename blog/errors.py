@@ -1,6 +1,7 @@
 """Error pages, registered once for the whole site."""
 
 from flask import Flask, current_app, render_template, request
+from flask.globals import request_ctx
 from markupsafe import escape
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -43,6 +44,10 @@ def render_error(code: int, message: str | None = None):
     )
 
 
+PLAIN_ERROR = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>{title}</title>"
+    "<main><h1>{title}</h1></main></html>"
+)
 RETRY_AFTER_SECONDS = 30
 UNAVAILABLE_FALLBACK = (
     "<!doctype html><html lang=en><meta charset=utf-8><title>Briefly unavailable</title>"
@@ -80,6 +85,9 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if request_ctx.url_adapter is None:  # Host not in TRUSTED_HOSTS: no URL can be built
+            title = MESSAGES.get(error.code, ("Error", ""))[0]
+            return PLAIN_ERROR.format(title=escape(title)), error.code
         custom = error.description if error.description != type(error).description else None
         response = render_error(error.code, custom)
         if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:

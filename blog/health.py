@@ -37,7 +37,7 @@ def _sqlite_problem() -> str | None:
         return "the database file or its folder is read-only"
     stats = os.statvfs(folder)
     free = stats.f_bavail * stats.f_frsize
-    if free < int(current_app.config.get("HEALTHZ_MIN_FREE_BYTES", 1024 * 1024)):
+    if free < int(current_app.config["HEALTHZ_MIN_FREE_BYTES"]):
         return f"the disk holding the database is full ({free} bytes free)"
     return _sqlite_write_lock_problem()
 
