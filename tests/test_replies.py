@@ -377,3 +377,11 @@ def test_reply_count_in_database_matches_accepted(app, add_post, send_reply):
     with app.app_context():
         count = db.session.scalar(select(func.count(Reply.id)).join(Post).where(Post.slug == slug))
     assert accepted == count == 5
+
+
+def test_oversized_request_is_413_before_the_csrf_check(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    response = app.test_client().post(
+        "/posts/anything/replies", data={"body": "x" * (1024 * 1024 + 10), "csrf_token": "bad"}
+    )
+    assert response.status_code == 413
