@@ -27,7 +27,9 @@ MAX_TERMS = 12
 MARK_START = "\ue000"
 MARK_END = "\ue001"
 _WORD = re.compile(r"[^\W_]+")
-_CHUNK = re.compile(r'"([^"]*)"?|(\S+)')
+_CHUNK = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_SEPARATORS = re.compile(r"[^\w'’.*-]+")
+_OPERATORS = {"AND", "OR", "NOT", "NEAR"}
 _MARKDOWN_LINK_TARGET = re.compile(r"\]\([^)\s]*\)?")
 _MARKDOWN_CHARS = re.compile(r"[*`#\[\]]|^>+", re.MULTILINE)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -44,30 +46,81 @@ class Term:
     prefix: bool = False
 
 
-def parse_query(raw: str) -> list[Term]:
-    """Cut reader input into phrases of plain words; nothing in it is passed on as syntax."""
-    terms: list[Term] = []
+@dataclass
+class ParsedQuery:
+    """Every group must match (AND); within a group any term may (OR); excluded terms must not."""
+
+    groups: list[list[Term]] = field(default_factory=list)
+    excluded: list[Term] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.groups)
+
+    @property
+    def size(self) -> int:
+        return sum(len(group) for group in self.groups) + len(self.excluded)
+
+
+def _pieces(raw: str):
+    """(text, quoted) pieces: a quoted phrase whole, bare text cut at brackets, colons and such."""
     for match in _CHUNK.finditer(raw or ""):
-        quoted, bare = match.group(1), match.group(2)
-        chunk = quoted if quoted is not None else bare
-        words = tuple(word.lower() for word in _WORD.findall(chunk))
-        if not words:
+        sign, quoted, bare = match.group(1), match.group(2), match.group(3)
+        if quoted is not None:
+            yield sign + quoted, True
             continue
-        prefix = bare is not None and bare.endswith("*") and len(words) == 1
-        term = Term(words, prefix)
-        if term not in terms:
-            terms.append(term)
-    return terms[:MAX_TERMS]
+        for piece in _SEPARATORS.split(bare):
+            if piece:
+                yield piece, False
 
 
-def fts5_expression(terms: list[Term]) -> str:
-    """An FTS5 MATCH expression: every term a double-quoted string, all of them required."""
-    return " ".join(f'"{" ".join(t.words)}"' + ("*" if t.prefix else "") for t in terms)
+def parse_query(raw: str) -> ParsedQuery:
+    """Read reader input into plain-word terms; nothing in it is passed on as syntax.
+
+    Words in quotes form a phrase, `-word` leaves a word out, a trailing `*` matches the start
+    of a word, and the upper-case words OR and NOT act as they do in web search engines. AND and
+    NEAR are dropped (terms are all required anyway); every other character only separates words.
+    """
+    parsed = ParsedQuery()
+    pending_or = pending_not = False
+    for piece, quoted in _pieces(raw):
+        if not quoted and piece in _OPERATORS:
+            pending_or = piece == "OR" and bool(parsed.groups)
+            pending_not = piece == "NOT"
+            continue
+        words = tuple(word.lower() for word in _WORD.findall(piece))
+        if not words or parsed.size >= MAX_TERMS:
+            continue
+        term = Term(words, prefix=not quoted and piece.endswith("*") and len(words) == 1)
+        if pending_not or piece.startswith("-"):
+            parsed.excluded.append(term)
+        elif pending_or:
+            parsed.groups[-1].append(term)
+        else:
+            parsed.groups.append([term])
+        pending_or = pending_not = False
+    return parsed
 
 
-def websearch_expression(terms: list[Term]) -> str:
-    """Input for websearch_to_tsquery: every term quoted, so `or` and `-` stay words."""
-    return " ".join(f'"{" ".join(t.words)}"' for t in terms)
+def _quoted(term: Term, with_prefix: bool = True) -> str:
+    return f'"{" ".join(term.words)}"' + ("*" if term.prefix and with_prefix else "")
+
+
+def fts5_expression(query: ParsedQuery) -> str:
+    """An FTS5 MATCH expression built only from double-quoted strings and our own operators."""
+    expression = " AND ".join(
+        "(" + " OR ".join(_quoted(term) for term in group) + ")" for group in query.groups
+    )
+    if query.excluded:
+        left_out = " OR ".join(_quoted(term) for term in query.excluded)
+        expression = f"({expression}) NOT ({left_out})"
+    return expression
+
+
+def websearch_expression(query: ParsedQuery) -> str:
+    """Input for websearch_to_tsquery: every term quoted, so only our `or` and `-` act."""
+    parts = [" or ".join(_quoted(term, False) for term in group) for group in query.groups]
+    parts += [f"-{_quoted(term, False)}" for term in query.excluded]
+    return " ".join(parts)
 
 
 def highlighted(raw: str | None) -> Markup:
@@ -112,7 +165,7 @@ class ResultPage:
     page: int
     per_page: int
     total: int
-    terms: list[Term] = field(default_factory=list)
+    terms: ParsedQuery = field(default_factory=ParsedQuery)
 
     @property
     def pages(self) -> int:
@@ -140,11 +193,15 @@ def _sqlite_rows(expression: str, limit: int, offset: int):
     # Column weights: title, dek, body, key points, tags.
     rank = func.bm25(literal_column("post_search"), 10.0, 4.0, 1.0, 4.0, 6.0)
     title = func.highlight(literal_column("post_search"), 0, MARK_START, MARK_END)
-    snippet = func.snippet(literal_column("post_search"), -1, MARK_START, MARK_END, "…", 28)
+    # Snippets of the body, the key points and the dek; the view shows the first with a match.
+    snippets = [
+        func.snippet(literal_column("post_search"), number, MARK_START, MARK_END, "…", 28)
+        for number in (2, 3, 1)
+    ]
     joined = select(Post).join(_fts, _fts.c.rowid == Post.id).where(match, Post.is_public_clause())
     total = db.session.scalar(select(func.count()).select_from(joined.subquery()))
     rows = db.session.execute(
-        joined.add_columns(title, snippet)
+        joined.add_columns(title, *snippets)
         .order_by(rank, Post.published_at.desc(), Post.id.desc())
         .limit(limit)
         .offset(offset)
@@ -181,7 +238,15 @@ def _postgres_rows(expression: str, limit: int, offset: int):
     return total, rows
 
 
-def search_posts(terms: list[Term], page: int, per_page: int) -> ResultPage:
+def _best(snippets: list[str | None]) -> str:
+    """The first snippet holding a highlight, else the first with any text (the body's start)."""
+    for snippet in snippets:
+        if snippet and MARK_START in snippet:
+            return snippet
+    return next((snippet for snippet in snippets if snippet), "")
+
+
+def search_posts(terms: ParsedQuery, page: int, per_page: int) -> ResultPage:
     """Rank public posts against the terms (bm25 or ts_rank_cd) and return one page."""
     offset = (page - 1) * per_page
     dialect = db.session.get_bind().dialect.name
@@ -190,8 +255,8 @@ def search_posts(terms: list[Term], page: int, per_page: int) -> ResultPage:
     else:
         total, rows = _sqlite_rows(fts5_expression(terms), per_page, offset)
     hits = [
-        Hit(post, highlighted(title), highlighted(plain_snippet(snippet)))
-        for post, title, snippet in rows
+        Hit(post, highlighted(title), highlighted(plain_snippet(_best(snippets))))
+        for post, title, *snippets in rows
     ]
     return ResultPage(hits, page, per_page, total or 0, terms)
 
@@ -213,7 +278,9 @@ def search():
         return render_template("posts/search.html", **context), 400
     terms = parse_query(raw)
     if not terms:
-        if raw.strip():
+        if terms.excluded:
+            context["message"] = "Please add a word to look for, not only words to leave out."
+        elif raw.strip():
             context["message"] = "Please type at least one word or number to search for."
         return render_template("posts/search.html", **context)
     per_page = int(current_app.config.get("SEARCH_RESULTS_PER_PAGE", 10))
