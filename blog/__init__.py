@@ -39,16 +39,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from . import auth, database  # noqa: F401  (user loader, SQLite connection settings)
-    from .extensions import csrf, db, login_manager, migrate
+    from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     csrf.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     login_manager.init_app(app)
+    limiter.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
     from . import cli, errors, security, templating
+    from .admin import bp as admin_bp
+    from .admin import cli as admin_cli
     from .posts import bp as posts_bp
     from .replies import bp as replies_bp
 
@@ -58,3 +61,5 @@ def _register_blueprints(app: Flask) -> None:
     cli.init_app(app)
     app.register_blueprint(posts_bp)
     app.register_blueprint(replies_bp)
+    app.register_blueprint(admin_bp)
+    admin_cli.init_app(app)

@@ -1,5 +1,7 @@
 """Extensions created unbound here and bound to an app in create_app()."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -17,3 +19,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 login_manager.login_view = "admin.login"
 login_manager.login_message = "Please sign in to use the newsroom desk."
+# No default limits: only staff sign-in is limited (reply POSTs have their own flood rule).
+# Storage comes from RATELIMIT_STORAGE_URI so limits hold across processes with Redis.
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)

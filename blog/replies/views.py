@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock
+from .. import clock, moderation_settings
 from ..extensions import db
 from ..models import Post, Reply
 from ..posts.queries import public_post_or_404
@@ -111,13 +111,13 @@ def create(slug: str):
             honeypot=(form.homepage.data or "").strip(),
             form_age_seconds=form_age,
             min_seconds=float(config["REPLY_MIN_SECONDS"]),
-            block_words=list(config["REPLY_BLOCK_WORDS"]),
+            block_words=moderation_settings.words("REPLY_BLOCK_WORDS"),
             texts=texts,
         ),
         hold=rules.hold_reason(
             body=body,
             max_links=int(config["REPLY_MAX_LINKS"]),
-            moderation_words=list(config["REPLY_MODERATION_WORDS"]),
+            moderation_words=moderation_settings.words("REPLY_MODERATION_WORDS"),
             texts=texts,
         ),
         mode=config["REPLY_MODERATION"],
@@ -193,7 +193,7 @@ def edit(reply_id: int):
         hold = rules.hold_reason(
             body=body,
             max_links=int(current_app.config["REPLY_MAX_LINKS"]),
-            moderation_words=list(current_app.config["REPLY_MODERATION_WORDS"]),
+            moderation_words=moderation_settings.words("REPLY_MODERATION_WORDS"),
             texts=[reply.name, reply.email, reply.website, body],
         )
         if hold and reply.status == "approved" and reply.user_id is None:

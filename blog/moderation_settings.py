@@ -1,0 +1,49 @@
+"""Reply word lists: the deployer's config plus the lists staff edit at the desk."""
+
+from flask import current_app
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Setting
+
+# Config key -> Setting key holding the desk's additions (one word or phrase a line).
+SETTING_KEYS = {
+    "REPLY_MODERATION_WORDS": "reply_moderation_words",
+    "REPLY_BLOCK_WORDS": "reply_block_words",
+}
+MAX_WORDS = 500
+MAX_WORD_LENGTH = 100
+
+
+def split_words(text: str) -> list[str]:
+    """One entry a line, trimmed, blank lines and repeats dropped (case-insensitive)."""
+    words: list[str] = []
+    seen: set[str] = set()
+    for line in (text or "").splitlines():
+        word = " ".join(line.split())
+        if word and word.lower() not in seen:
+            seen.add(word.lower())
+            words.append(word)
+    return words
+
+
+def desk_words(config_key: str) -> list[str]:
+    """The words staff added at the desk for this list."""
+    value = db.session.scalar(select(Setting.value).where(Setting.key == SETTING_KEYS[config_key]))
+    return split_words(value or "")
+
+
+def save_desk_words(config_key: str, words: list[str]) -> None:
+    """Store the desk's list (the caller commits)."""
+    key = SETTING_KEYS[config_key]
+    setting = db.session.get(Setting, key)
+    if setting is None:
+        setting = Setting(key=key)
+        db.session.add(setting)
+    setting.value = "\n".join(words)
+
+
+def words(config_key: str) -> list[str]:
+    """Config words followed by the desk's words, without repeats: what the reply rules use."""
+    combined = list(current_app.config.get(config_key) or []) + desk_words(config_key)
+    return split_words("\n".join(combined))
