@@ -1,0 +1,185 @@
+"""Search, feeds and the sitemap on PostgreSQL (tsvector + websearch_to_tsquery).
+
+Each test migrates a fresh schema of its own in TEST_DATABASE_URL and drops it afterwards, so
+tests running at the same time on the same database never see each other's rows.
+"""
+
+import os
+import re
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import feedparser
+import pytest
+from conftest import BASE_TEST_CONFIG
+from discovery_helpers import delete_post, edit_post
+from flask import Flask
+from sqlalchemy import create_engine, text
+
+from blog import clock, create_app
+from blog.articles import create_post
+from blog.database import upgrade_schema
+from blog.extensions import db
+
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not DATABASE_URL, reason="TEST_DATABASE_URL is not set"),
+]
+
+
+@pytest.fixture
+def pg_app(tmp_path: Path) -> Iterator[Flask]:
+    schema = f"discovery_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(DATABASE_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    app = create_app(
+        {
+            **BASE_TEST_CONFIG,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}},
+        }
+    )
+    try:
+        upgrade_schema(app)
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def add(app: Flask, title: str, **fields) -> str:
+    fields.setdefault("body", "Plain text.")
+    fields.setdefault("published_at", clock.now() - timedelta(minutes=5))
+    with app.app_context():
+        post = create_post(title=title, **fields)
+        db.session.commit()
+        return post.slug
+
+
+def titles(response) -> list[str]:
+    assert response.status_code == 200, response.status_code
+    html = response.get_data(as_text=True)
+    found = re.findall(r'<h2 class="summary-title"><a href="/posts/[^"]+">(.*?)</a></h2>', html)
+    return [re.sub(r"</?mark>", "", t) for t in found]
+
+
+@pytest.fixture
+def newsroom(pg_app: Flask) -> Flask:
+    add(
+        pg_app,
+        "Council approves footbridge",
+        dek="A five-to-two vote after a long debate.",
+        body="Engineers counted the **pelicans** nesting under the old ferry pier.",
+        key_points=["The ferryman retires."],
+        tags=["Transport"],
+    )
+    add(pg_app, "Library opens later", body="Open until nine on weekdays.", tags=["Culture"])
+    return pg_app
+
+
+@pytest.mark.parametrize(
+    "word, expected",
+    [
+        ("pelicans", ["Council approves footbridge"]),
+        ("ferryman", ["Council approves footbridge"]),
+        ("debate", ["Council approves footbridge"]),
+        ("culture", ["Library opens later"]),
+        ('"five to two"', ["Council approves footbridge"]),
+        ("footbridge -library", ["Council approves footbridge"]),
+        ("library NOT footbridge", ["Library opens later"]),
+    ],
+)
+def test_postgres_search_finds_every_part(newsroom, word, expected):
+    assert titles(newsroom.test_client().get("/search", query_string={"q": word})) == expected
+
+
+@pytest.mark.parametrize(
+    "q",
+    ['"', "*", "AND(", "NEAR", "NEAR(footbridge", "OR", "-", "!!", "&|", "'", "\\", ":*", "the"],
+)
+def test_postgres_search_survives_hostile_input(newsroom, q):
+    response = newsroom.test_client().get("/search", query_string={"q": q})
+    assert response.status_code == 200
+    assert "not available" not in response.get_data(as_text=True)
+    if "footbridge" in q:
+        assert titles(response) == ["Council approves footbridge"]
+
+
+def test_postgres_snippet_is_highlighted_and_escaped(pg_app):
+    add(pg_app, "<b>Tolls</b> rise", body="Tolls & fees <img src=x> go up.")
+    html = pg_app.test_client().get("/search?q=fees").get_data(as_text=True)
+    assert "&amp; <mark>fees</mark>" in html
+    assert "&lt;b&gt;Tolls&lt;/b&gt;" in html
+    assert "<img src=x>" not in html
+
+
+def test_postgres_index_follows_edits_and_deletes(newsroom):
+    client = newsroom.test_client()
+    edit_post(newsroom, "council-approves-footbridge", body="Now about herons.")
+    assert titles(client.get("/search?q=pelicans")) == []
+    assert titles(client.get("/search?q=herons")) == ["Council approves footbridge"]
+    edit_post(newsroom, "council-approves-footbridge", key_points=["Kingfishers seen."])
+    assert titles(client.get("/search?q=ferryman")) == []
+    assert titles(client.get("/search?q=kingfishers")) == ["Council approves footbridge"]
+    edit_post(newsroom, "library-opens-later", tags=["Evenings"])
+    assert titles(client.get("/search?q=evenings")) == ["Library opens later"]
+    assert titles(client.get("/search?q=culture")) == []
+    delete_post(newsroom, "council-approves-footbridge")
+    assert titles(client.get("/search?q=herons")) == []
+
+
+def test_postgres_drafts_hidden_and_scheduled_found_when_due(pg_app):
+    add(pg_app, "Draft otters", status="draft", published_at=None)
+    add(pg_app, "Otters return", status="scheduled", published_at=clock.now() + timedelta(hours=1))
+    client = pg_app.test_client()
+    assert titles(client.get("/search?q=otters")) == []
+    clock.advance(7200)
+    assert titles(client.get("/search?q=otters")) == ["Otters return"]
+
+
+def test_postgres_search_paginates(pg_app):
+    for n in range(12):
+        add(pg_app, f"Harbour note {n}", published_at=clock.now() - timedelta(hours=n + 1))
+    client = pg_app.test_client()
+    assert len(titles(client.get("/search?q=harbour"))) == 10
+    assert len(titles(client.get("/search?q=harbour&page=2"))) == 2
+    assert client.get("/search?q=harbour&page=3").status_code == 404
+
+
+def test_postgres_feeds_parse_and_keep_ids_across_edits(newsroom):
+    client = newsroom.test_client()
+    first = feedparser.parse(client.get("/feed.xml").data)
+    assert not first.bozo
+    assert [e.title for e in first.entries] == [
+        "Library opens later",
+        "Council approves footbridge",
+    ]
+    edit_post(newsroom, "council-approves-footbridge", title="Footbridge approved")
+    second = feedparser.parse(client.get("/feed.xml").data)
+    assert second.entries[1].title == "Footbridge approved"
+    assert second.entries[1].id == first.entries[1].id
+    tag_feed = feedparser.parse(client.get("/tags/transport/feed.xml").data)
+    assert not tag_feed.bozo and [e.title for e in tag_feed.entries] == ["Footbridge approved"]
+    replies = client.get("/posts/library-opens-later/replies.xml")
+    assert replies.status_code == 200 and not feedparser.parse(replies.data).bozo
+
+
+def test_postgres_sitemap_parses(newsroom):
+    response = newsroom.test_client().get("/sitemap.xml")
+    root = ET.fromstring(response.data)
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locations = {url.find("s:loc", ns).text for url in root.findall("s:url", ns)}
+    assert "http://localhost/posts/council-approves-footbridge" in locations
+    assert "http://localhost/tags/culture" in locations
+    assert all(url.find("s:lastmod", ns) is not None for url in root.findall("s:url", ns))
