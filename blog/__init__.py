@@ -40,10 +40,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from . import auth, database  # noqa: F401  (user loader, SQLite connection settings)
     from .extensions import csrf, db, limiter, login_manager, migrate
+    from .posts import search_schema
 
     db.init_app(app)
     csrf.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=MIGRATIONS_DIR,
+        render_as_batch=True,
+        include_name=search_schema.include_name,  # keep autogenerate off the search index
+    )
     login_manager.init_app(app)
     limiter.init_app(app)
 

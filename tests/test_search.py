@@ -278,3 +278,32 @@ def test_header_search_box_is_labelled_and_leads_to_results(client, newsroom):
     assert titles(client.get(form.group(1) + "?q=ferryman").get_data(as_text=True)) == [
         "Council approves footbridge"
     ]
+
+
+def test_upgrade_indexes_older_posts_and_downgrade_removes_the_index(app, client, add_post):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect
+
+    from blog.extensions import db
+
+    with app.app_context():
+        downgrade(revision="0001_initial")
+        assert "post_search" not in inspect(db.engine).get_table_names()
+    add_post("Written before search existed", body="Quokkas crossed the square.")
+    with app.app_context():
+        upgrade()
+    assert titles(search(client, "quokkas").get_data(as_text=True)) == [
+        "Written before search existed"
+    ]
+
+
+def test_autogenerate_leaves_the_search_index_alone(app):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from blog.extensions import db
+
+    options = {"include_name": app.extensions["migrate"].configure_args["include_name"]}
+    with app.app_context(), db.engine.connect() as connection:
+        diffs = compare_metadata(MigrationContext.configure(connection, opts=options), db.metadata)
+    assert [d for d in diffs if "post_search" in repr(d)] == []
