@@ -307,3 +307,19 @@ def test_autogenerate_leaves_the_search_index_alone(app):
     with app.app_context(), db.engine.connect() as connection:
         diffs = compare_metadata(MigrationContext.configure(connection, opts=options), db.metadata)
     assert [d for d in diffs if "post_search" in repr(d)] == []
+
+
+@pytest.mark.browser
+def test_reader_searches_from_the_header_box(page, live_server, newsroom):
+    page.goto(live_server.url + "/")
+    box = page.get_by_role("search").get_by_label("Search", exact=True)
+    box.fill('ferryman "market square"')
+    box.press("Enter")
+    page.wait_for_url("**/search?q=*")
+    result = page.locator(".search-result h2 a")
+    assert result.all_inner_texts() == ["Council approves footbridge"]
+    assert page.locator(".snippet mark").count() >= 1
+    assert page.get_by_label("Search the news").input_value() == 'ferryman "market square"'
+    result.click()
+    page.wait_for_url("**/posts/council-approves-footbridge")
+    assert page.locator("h1").inner_text() == "Council approves footbridge"
