@@ -96,9 +96,6 @@ class PostForm(FlaskForm):
     preview = SubmitField("Preview")
     save = SubmitField("Save")
 
-    # Set by the view: the stored publication time, so an unchanged past time stays valid.
-    stored_published_at = None
-
     def validate_key_points(self, field) -> None:
         _check_lines(field, "key points")
 
@@ -137,9 +134,14 @@ class PostForm(FlaskForm):
         if any(len(n) > 60 for n in names):
             raise ValidationError("A tag can have at most 60 characters.")
 
-    def validate_published_at(self, field) -> None:
-        if self.status.data == "scheduled" and field.data is None:
-            raise ValidationError("A scheduled post needs a publication time.")
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks, then: a scheduled post needs a time (Optional() skips empty fields)."""
+        valid = super().validate(extra_validators)
+        empty = self.published_at.data is None and not self.published_at.errors
+        if self.status.data == "scheduled" and empty:
+            self.published_at.errors.append("A scheduled post needs a publication time.")
+            valid = False
+        return valid
 
 
 class CorrectionForm(FlaskForm):
