@@ -1,7 +1,7 @@
 """Turning the editor's form into an article and back, snapshots for revisions, previews."""
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from types import SimpleNamespace
 
@@ -25,12 +25,12 @@ from .timezones import local_to_utc, utc_to_local
 class ArticleInput:
     """What the editor submitted, parsed and with the time in UTC."""
 
-    title: str
-    slug: str
-    dek: str
-    dateline: str
-    byline: str
-    body: str
+    title: str = ""
+    slug: str = ""
+    dek: str = ""
+    dateline: str = ""
+    byline: str = ""
+    body: str = ""
     key_points: list[str] = field(default_factory=list)
     contradictions: list[ContradictionInput] = field(default_factory=list)
     sources: list[tuple[str, str]] = field(default_factory=list)
@@ -143,8 +143,9 @@ def snapshot(post: Post) -> str:
 
 
 def read_snapshot(text: str) -> ArticleInput:
-    """Parse a revision's JSON back into an ArticleInput."""
-    raw = json.loads(text)
+    """Parse a revision's JSON back into an ArticleInput (missing keys get defaults)."""
+    known = {f.name for f in fields(ArticleInput)}
+    raw = {k: v for k, v in json.loads(text).items() if k in known}
     raw["contradictions"] = [ContradictionInput(**c) for c in raw.get("contradictions", [])]
     raw["sources"] = [tuple(s) for s in raw.get("sources", [])]
     published = raw.get("published_at")
