@@ -1,0 +1,43 @@
+"""Failed sign-ins are counted across processes when RATELIMIT_STORAGE_URI names Redis."""
+
+import os
+import re
+import uuid
+
+import pytest
+from desk_support import make_user
+
+from tests.servers import Browserless, Gunicorn
+
+pytestmark = pytest.mark.slow
+
+
+def test_sign_in_limit_holds_across_gunicorn_workers(make_app):
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if not redis_url:
+        pytest.skip("TEST_REDIS_URL is unset (a Redis server for shared rate-limit counters)")
+    app = make_app()
+    username = f"mara{uuid.uuid4().hex[:8]}"  # fresh counters in a Redis that outlives tests
+    make_user(app, username)
+    env = {
+        "BLOG_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "BLOG_SECRET_KEY": "gunicorn-test-secret",
+        "BLOG_RATELIMIT_STORAGE_URI": redis_url,
+        "BLOG_LOGIN_LIMIT_PER_ACCOUNT": "3 per 15 minutes",
+    }
+    outcomes = []
+    with Gunicorn(env, workers=2) as server:
+        for _ in range(6):
+            client = Browserless(server.url)
+            status, _, html = client.request("/admin/login")
+            assert status == 200
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+            status, headers, _ = client.request(
+                "/admin/login",
+                {"username": username, "password": "wrong guess", "csrf_token": token},
+            )
+            outcomes.append(status)
+            if status == 429:
+                assert int(headers["Retry-After"]) > 0
+    # Counted in one place: with per-process memory each worker would allow three of its own.
+    assert outcomes == [200, 200, 200, 429, 429, 429]
