@@ -39,7 +39,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from . import auth, database  # noqa: F401  (user loader, SQLite connection settings)
-    from .extensions import csrf, db, limiter, login_manager, migrate
+    from .extensions import cache, csrf, db, limiter, login_manager, migrate
+    from .page_cache import include_object
     from .posts import search_schema
 
     db.init_app(app)
@@ -50,9 +51,11 @@ def _init_extensions(app: Flask) -> None:
         directory=MIGRATIONS_DIR,
         render_as_batch=True,
         include_name=search_schema.include_name,  # keep autogenerate off the search index
+        include_object=include_object,  # and off the cache version table
     )
     login_manager.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -31,6 +31,15 @@ REPLY_BLOCK_WORDS: list[str] = []
 
 RATELIMIT_STORAGE_URI = "memory://"
 
+# Page cache (blog/page_cache.py): per-process by default; "RedisCache" with CACHE_REDIS_URL
+# shares it between processes and machines. Keys carry database-kept versions, so either is
+# safe with several workers; old versions simply expire.
+PAGE_CACHE = True
+CACHE_TYPE = "SimpleCache"
+CACHE_DEFAULT_TIMEOUT = 3600
+CACHE_THRESHOLD = 2000
+CACHE_KEY_PREFIX = "blog:"
+
 MAX_CONTENT_LENGTH = 1024 * 1024
 MAX_FORM_MEMORY_SIZE = 1024 * 1024
 MAX_FORM_PARTS = 100

@@ -1,5 +1,6 @@
 """Extensions created unbound here and bound to an app in create_app()."""
 
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -22,3 +23,6 @@ login_manager.login_message = "Please sign in to use the newsroom desk."
 # No default limits: only staff sign-in is limited (reply POSTs have their own flood rule).
 # Storage comes from RATELIMIT_STORAGE_URI so limits hold across processes with Redis.
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+# Page fragments and list counts (blog/page_cache.py); SimpleCache by default, Redis via
+# CACHE_TYPE/CACHE_REDIS_URL where several processes or machines serve.
+cache = Cache()

@@ -1,9 +1,13 @@
 """The queries reader pages make, kept apart so every page asks the same way."""
 
-from flask import abort, request
-from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
+import math
+from dataclasses import dataclass
 
+from flask import abort, request
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import lazyload, selectinload
+
+from .. import page_cache
 from ..extensions import db
 from ..models import Contradiction, Post, Tag
 
@@ -18,21 +22,26 @@ def public_posts() -> Select:
     )
 
 
+ARTICLE_PARTS = (
+    selectinload(Post.key_points),
+    selectinload(Post.contradictions).selectinload(Contradiction.sources),
+    selectinload(Post.sources),
+    selectinload(Post.tags),
+    selectinload(Post.corrections),
+)
+
+
 def public_post_or_404(slug: str) -> Post:
-    """The public post with this slug and every structured part, or 404."""
-    post = db.session.scalar(
-        select(Post)
-        .where(Post.slug == slug, Post.is_public_clause())
-        .options(
-            selectinload(Post.key_points),
-            selectinload(Post.contradictions).selectinload(Contradiction.sources),
-            selectinload(Post.sources),
-            selectinload(Post.tags),
-            selectinload(Post.corrections),
-        )
-    )
+    """The public post with this slug, or 404 (one statement: its parts load on demand)."""
+    post = db.session.scalar(select(Post).where(Post.slug == slug, Post.is_public_clause()))
     if post is None:
         abort(404)
+    return post
+
+
+def load_parts(post: Post) -> Post:
+    """Load every structured part of the post in a fixed number of statements (no N+1)."""
+    db.session.scalars(select(Post).where(Post.id == post.id).options(*ARTICLE_PARTS)).one()
     return post
 
 
@@ -55,8 +64,56 @@ def requested_page() -> int:
     return int(raw)
 
 
-def paginate(query: Select, per_page: int):
-    """A page of results from ?page=N; a page past the last, or a bad number, is 404."""
-    return db.paginate(
-        query, page=requested_page(), per_page=per_page, max_per_page=per_page, error_out=True
-    )
+@dataclass
+class Page:
+    """One page of a list, with what the pagination links need."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    def __iter__(self):
+        return iter(self.items)
+
+
+def paginate(query: Select, per_page: int, count_scope: str | None = None):
+    """A page of results from ?page=N; a page past the last, or a bad number, is 404.
+
+    With a `count_scope` the total comes from the page cache (recounted only after a post
+    changes or comes due), so a list of 100,000 posts costs no COUNT per view.
+    """
+    number = requested_page()
+    if count_scope is None:
+        return db.paginate(
+            query, page=number, per_page=per_page, max_per_page=per_page, error_out=True
+        )
+    items = list(db.session.scalars(query.limit(per_page).offset((number - 1) * per_page)))
+    if not items and number != 1:
+        abort(404)
+
+    def count() -> int:
+        counted = query.options(lazyload("*")).order_by(None).subquery()
+        return db.session.scalar(select(func.count()).select_from(counted))
+
+    return Page(items, number, per_page, page_cache.cached_count(count_scope, count))

@@ -15,7 +15,7 @@ bp = Blueprint("posts", __name__)
 @bp.get("/")
 def index():
     """Show published posts, newest first, a page at a time."""
-    page = paginate(public_posts(), current_app.config["POSTS_PER_PAGE"])
+    page = paginate(public_posts(), current_app.config["POSTS_PER_PAGE"], count_scope="front")
     return render_template("posts/index.html", page=page)
 
 
@@ -31,7 +31,7 @@ def tag(slug: str):
     """Show the published posts carrying a tag."""
     found = tag_or_404(slug)
     query = public_posts().where(Post.tags.any(id=found.id))
-    page = paginate(query, current_app.config["POSTS_PER_PAGE"])
+    page = paginate(query, current_app.config["POSTS_PER_PAGE"], count_scope=f"tag:{found.id}")
     return render_template("posts/tag.html", tag=found, page=page)
 
 

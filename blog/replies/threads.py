@@ -3,16 +3,22 @@
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template, request, session
+from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import or_, select
 
-from .. import clock
-from ..extensions import db
+from .. import clock, page_cache
+from ..extensions import cache, db
 from ..models import Post, Reply
+from ..posts.queries import load_parts
 from . import form_token
 from .forms import ReplyForm
 from .ownership import own_reply_ids, remembered_author
 from .rules import replies_closed
+
+# Stands where the form goes in the cached page; the form is rendered for each request.
+FORM_SLOT = "<!--reply-form-slot-7f3a-->"
 
 
 @dataclass
@@ -65,6 +71,41 @@ def new_reply_form(post: Post) -> ReplyForm:
     return form
 
 
+def _shared_view(own_ids: set[int]) -> bool:
+    """The page is the same for every reader like this one: no own replies, flashes or staff."""
+    return (
+        page_cache.enabled()
+        and not own_ids
+        and not request.args
+        and not session.get("_flashes")
+        and not current_user.is_authenticated
+    )
+
+
+def _shared_parts(post: Post, closed: bool) -> list[str]:
+    """The page around the form, from the cache or rendered once for every reader.
+
+    Keyed by versions the database bumps on every change the page shows, so it is never stale.
+    """
+    key = page_cache.article_key(post.id, closed)
+    parts = cache.get(key)
+    if parts is None:
+        load_parts(post)
+        replies = visible_replies(post, set())
+        page = render_template(
+            "posts/article.html",
+            post=post,
+            thread=build_thread(replies, set()),
+            form_slot=Markup(FORM_SLOT),
+            replies_closed=closed,
+            reply_count=sum(1 for r in replies if r.status == "approved" and not r.withdrawn_at),
+            max_depth=current_app.config["REPLY_MAX_DEPTH"],
+        )
+        parts = page.split(FORM_SLOT)
+        cache.set(key, parts)
+    return parts
+
+
 def render_article(
     post: Post,
     form: ReplyForm | None = None,
@@ -73,6 +114,19 @@ def render_article(
 ):
     """The article page; a form coming back with errors keeps everything the reader typed."""
     own_ids = own_reply_ids()
+    if form is None and _shared_view(own_ids):
+        closed = replies_closed(post, clock.now(), current_app.config.get("REPLY_CLOSE_AFTER_DAYS"))
+        parts = _shared_parts(post, closed)
+        if len(parts) == 1:  # replies closed: no form on the page
+            return parts[0], status
+        form = new_reply_form(post)
+        form.form_token.data = form_token.issue()
+        form.homepage.data = ""
+        fresh = render_template(
+            "replies/_form.html", post=post, form=form, replying_to=None, form_message=None
+        )
+        return parts[0] + fresh + parts[1], status
+    load_parts(post)
     replies = visible_replies(post, own_ids)
     thread = build_thread(replies, own_ids)
     if form is None:

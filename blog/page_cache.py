@@ -1,0 +1,107 @@
+"""Cached HTML for pages every reader sees alike, keyed by versions the database keeps.
+
+Migration 0003 keeps `post_cache_version`: one row per article, bumped by triggers whenever
+anything the article page shows changes (the post, its parts, tags, approved replies); row 0
+for site-wide changes (settings, staff) and row -1 for the list of posts (front and tag page
+counts). Because the numbers live in the database, every process and every machine agrees on
+them, so a per-process cache (the default) and a shared Redis cache are both safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+
+from flask import Flask, current_app, request
+from sqlalchemy import Column, Integer, MetaData, Table, func, select
+
+from . import clock
+from .extensions import cache, db
+from .models import Post
+
+SITE_WIDE = 0
+POST_LIST = -1
+
+# Not in the models' metadata: the triggers own this table (see include_name below).
+_metadata = MetaData()
+post_cache_version = Table(
+    "post_cache_version",
+    _metadata,
+    Column("post_id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+
+def include_object(obj, name: str | None, type_: str, reflected: bool, compare_to) -> bool:
+    """Keep Alembic's autogenerate off the trigger-kept version table."""
+    return not (type_ == "table" and name == post_cache_version.name)
+
+
+def enabled() -> bool:
+    return bool(current_app.config.get("PAGE_CACHE", True))
+
+
+def _build_tag(app: Flask) -> str:
+    """Changes with the templates and the settings that shape pages, so a deploy starts clean."""
+    digest = hashlib.sha256()
+    folder = Path(app.root_path, app.template_folder or "templates")
+    for template in sorted(folder.rglob("*.html")):
+        digest.update(template.read_bytes())
+    for key in ("SITE_NAME", "SITE_DESCRIPTION", "SITE_URL", "SITE_LOGO", "TIMEZONE"):
+        digest.update(repr(app.config.get(key)).encode())
+    digest.update(repr(app.config.get("REPLY_MAX_DEPTH")).encode())
+    return digest.hexdigest()[:12]
+
+
+def build_tag() -> str:
+    app = current_app._get_current_object()
+    tag = app.extensions.get("page_cache_tag")
+    if tag is None:
+        tag = app.extensions["page_cache_tag"] = _build_tag(app)
+    return tag
+
+
+def versions(*ids: int) -> dict[int, int]:
+    """The current version of each row asked for, in one statement (0 when a row is missing)."""
+    rows = db.session.execute(
+        select(post_cache_version.c.post_id, post_cache_version.c.version).where(
+            post_cache_version.c.post_id.in_(ids)
+        )
+    )
+    found = {row[0]: row[1] for row in rows}
+    return {i: found.get(i, 0) for i in ids}
+
+
+def article_key(post_id: int, closed: bool) -> str:
+    """The cache key of an article's shared HTML: build, address, versions and open/closed."""
+    seen = versions(SITE_WIDE, post_id)
+    return (
+        f"article:{build_tag()}:{request.url_root}:{post_id}:"
+        f"{seen[SITE_WIDE]}.{seen[post_id]}:{int(closed)}"
+    )
+
+
+def _next_due(now: datetime) -> datetime | None:
+    """When the next published or scheduled post becomes public (counts change then)."""
+    return db.session.scalar(
+        select(func.min(Post.published_at)).where(
+            Post.status.in_(("published", "scheduled")), Post.published_at > now
+        )
+    )
+
+
+def cached_count(scope: str, count) -> int:
+    """A list's total from the cache while no post changed and none came due; else `count()`."""
+    if not enabled():
+        return count()
+    now = clock.now()
+    key = f"count:{scope}:{versions(POST_LIST)[POST_LIST]}"
+    hit = cache.get(key)
+    if hit is not None:
+        total, valid_until = hit
+        if valid_until is None or now < valid_until:
+            return total
+    total = count()
+    cache.set(key, (total, _next_due(now)))
+    return total
