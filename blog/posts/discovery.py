@@ -1,9 +1,10 @@
 """For crawlers and browsers of the past: /sitemap.xml, /robots.txt and the monthly archive."""
 
-import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import quote
+from xml.sax.saxutils import escape as xml_escape
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, render_template
@@ -74,8 +75,10 @@ def _sitemap_rows() -> list[tuple[str, datetime | None]]:
     ).all()
     newest = max((_substantive(u, p) for _, p, u in posts), default=None)
     rows.append((absolute_url("posts.index"), newest))
+    # url_for per row costs more than the query on a big site: build on one address instead.
+    article_prefix = absolute_url("posts.article", slug="x")[:-1]
     rows.extend(
-        (absolute_url("posts.article", slug=slug), _substantive(updated, published))
+        (article_prefix + quote(slug), _substantive(updated, published))
         for slug, published, updated in posts
     )
     tag_rows = db.session.execute(
@@ -102,14 +105,14 @@ def _aware(value: datetime | str) -> datetime:
 @bp.get("/sitemap.xml")
 def sitemap():
     """List every public article and tag page for crawlers, with its last substantive change."""
-    urlset = ET.Element("urlset", {"xmlns": SITEMAP_NS})
     rows = _sitemap_rows()
+    # Plain string building: ElementTree took as long as the query on a 10,000-post site.
+    lines = ['<?xml version="1.0" encoding="utf-8"?>', f'<urlset xmlns="{SITEMAP_NS}">']
     for location, lastmod in rows:
-        url = ET.SubElement(urlset, "url")
-        ET.SubElement(url, "loc").text = location
-        if lastmod is not None:
-            ET.SubElement(url, "lastmod").text = _w3c(lastmod)
-    body = '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(urlset, encoding="unicode")
+        stamp = f"<lastmod>{_w3c(lastmod)}</lastmod>" if lastmod is not None else ""
+        lines.append(f"<url><loc>{xml_escape(location)}</loc>{stamp}</url>")
+    lines.append("</urlset>")
+    body = "\n".join(lines) + "\n"
     newest = max((lastmod for _, lastmod in rows if lastmod), default=None)
     return conditional_response(body, "application/xml", newest)
 

@@ -189,25 +189,40 @@ class ResultPage:
 
 
 def _sqlite_rows(expression: str, limit: int, offset: int):
-    match = literal_column("post_search").op("MATCH")(expression)
+    """Rank in the FTS index first (a materialised CTE, so SQLite cannot start from `post`),
+    then keep public posts, then build highlights and snippets for one page only."""
+    fts = literal_column("post_search")
+    match = fts.op("MATCH")(expression)
     # Column weights: title, dek, body, key points, tags.
-    rank = func.bm25(literal_column("post_search"), 10.0, 4.0, 1.0, 4.0, 6.0)
-    title = func.highlight(literal_column("post_search"), 0, MARK_START, MARK_END)
-    # Snippets of the body, the key points and the dek; the view shows the first with a match.
-    snippets = [
-        func.snippet(literal_column("post_search"), number, MARK_START, MARK_END, "…", 28)
-        for number in (2, 3, 1)
-    ]
-    joined = select(Post).join(_fts, _fts.c.rowid == Post.id).where(match, Post.is_public_clause())
-    total = db.session.scalar(select(func.count()).select_from(joined.subquery()))
-    rows = db.session.execute(
-        joined.add_columns(title, *snippets)
-        .order_by(rank, Post.published_at.desc(), Post.id.desc())
+    score = func.bm25(fts, 10.0, 4.0, 1.0, 4.0, 6.0)
+    matches = (
+        select(_fts.c.rowid.label("post_id"), score.label("score"))
+        .select_from(_fts)
+        .where(match)
+        .cte("matches")
+        .prefix_with("MATERIALIZED")
+    )
+    public = select(Post).join(matches, matches.c.post_id == Post.id).where(Post.is_public_clause())
+    total = db.session.scalar(select(func.count()).select_from(public.subquery()))
+    posts = db.session.scalars(
+        public.order_by(matches.c.score, Post.published_at.desc(), Post.id.desc())
         .limit(limit)
         .offset(offset)
         .options(selectinload(Post.tags))
     ).all()
-    return total, rows
+    if not posts:
+        return total, []
+    # The body, the key points and the dek; the view shows the first snippet with a match.
+    snippets = [func.snippet(fts, number, MARK_START, MARK_END, "…", 28) for number in (2, 3, 1)]
+    marked = {
+        row[0]: row[1:]
+        for row in db.session.execute(
+            select(_fts.c.rowid, func.highlight(fts, 0, MARK_START, MARK_END), *snippets)
+            .select_from(_fts)
+            .where(match, _fts.c.rowid.in_([post.id for post in posts]))
+        )
+    }
+    return total, [(post, *marked.get(post.id, (post.title, None, None, None))) for post in posts]
 
 
 def _postgres_rows(expression: str, limit: int, offset: int):
