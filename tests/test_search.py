@@ -323,3 +323,24 @@ def test_reader_searches_from_the_header_box(page, live_server, newsroom):
     result.click()
     page.wait_for_url("**/posts/council-approves-footbridge")
     assert page.locator("h1").inner_text() == "Council approves footbridge"
+
+
+def test_random_strings_of_fts_punctuation_never_upset_fts5_or_the_page(client, newsroom):
+    """Thousands of strings built from the characters FTS5 gives meaning to, straight at FTS5."""
+    import random
+    import sqlite3
+
+    alphabet = list("\"*():^+-{}.,'\\ _%&|!~<>[]") + ["AND ", "OR ", "NOT ", "NEAR", "NEAR/2"]
+    alphabet += ["foot", "bridge", "é", "ß", "\u3000", "\t", "0"]
+    rng = random.Random(20261126)
+    memory = sqlite3.connect(":memory:")
+    memory.execute("CREATE VIRTUAL TABLE t USING fts5(a, b, tokenize='porter unicode61')")
+    memory.execute("INSERT INTO t VALUES ('footbridge over the river', 'foot bridge')")
+    for n in range(3000):
+        raw = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 14)))
+        parsed = parse_query(raw)
+        if parsed:
+            memory.execute("SELECT count(*) FROM t WHERE t MATCH ?", (fts5_expression(parsed),))
+        if n % 100 == 0:
+            assert search(client, raw).status_code == 200, raw
+    memory.close()
