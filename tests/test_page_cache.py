@@ -6,6 +6,7 @@ Every test reads the page twice or more so the second view comes from the cache.
 import re
 from datetime import timedelta
 
+from conftest import REPLY_DEFAULTS, reply_form_fields
 from sqlalchemy import select
 
 from blog import clock
@@ -163,3 +164,29 @@ def test_tag_page_count_follows_tagging(app, client, add_post) -> None:
         db.session.commit()
     assert "Page 1 of" not in client.get("/tags/schools").get_data(as_text=True)
     assert client.get("/tags/schools?page=2").status_code == 404
+
+
+def test_cached_form_carries_each_readers_own_working_csrf_token(make_app) -> None:
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        create_post(title="Bus routes", body="Text.", published_at=clock.now())
+        db.session.commit()
+    first, second = app.test_client(), app.test_client()
+    first.get("/posts/bus-routes")  # fills the cache
+    tokens = {}
+    for name, reader in (("first", first), ("second", second)):
+        fields = reply_form_fields(reader.get("/posts/bus-routes").get_data(as_text=True))
+        tokens[name] = fields["csrf_token"]
+        sent = reader.post(
+            "/posts/bus-routes/replies",
+            data={**fields, **REPLY_DEFAULTS, "email": f"{name}@example.com", "body": name * 3},
+        )
+        assert sent.status_code == 303, sent.get_data(as_text=True)[:500]
+    assert tokens["first"] != tokens["second"]
+    assert "slot" not in tokens["first"]
+    stale = reply_form_fields(first.get("/posts/bus-routes").get_data(as_text=True))
+    refused = second.post(
+        "/posts/bus-routes/replies",
+        data={**stale, **REPLY_DEFAULTS, "csrf_token": tokens["first"], "body": "x" * 5},
+    )
+    assert refused.status_code == 400

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from flask import current_app, render_template, request, session
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import or_, select
 
@@ -19,6 +20,8 @@ from .rules import replies_closed
 
 # Stands where the form goes in the cached page; the form is rendered for each request.
 FORM_SLOT = "<!--reply-form-slot-7f3a-->"
+CSRF_SLOT = "csrf-token-slot-7f3a"
+STAMP_SLOT = "form-stamp-slot-7f3a"
 
 
 @dataclass
@@ -82,10 +85,23 @@ def _shared_view(own_ids: set[int]) -> bool:
     )
 
 
+def _blank_form_html(post: Post) -> str:
+    """The empty reply form with stand-ins where each view's two tokens go."""
+    form = ReplyForm(formdata=None)
+    if "csrf_token" in form:
+        form.csrf_token.current_token = CSRF_SLOT
+    form.form_token.data = STAMP_SLOT
+    form.homepage.data = ""
+    return render_template(
+        "replies/_form.html", post=post, form=form, replying_to=None, form_message=None
+    )
+
+
 def _shared_parts(post: Post, closed: bool) -> list[str]:
-    """The page around the form, from the cache or rendered once for every reader.
+    """[before the form, after it, the blank form] from the cache, or rendered once for all.
 
     Keyed by versions the database bumps on every change the page shows, so it is never stale.
+    A page with replies closed has no form: the list holds the whole page alone.
     """
     key = page_cache.article_key(post.id, closed)
     parts = cache.get(key)
@@ -102,8 +118,24 @@ def _shared_parts(post: Post, closed: bool) -> list[str]:
             max_depth=current_app.config["REPLY_MAX_DEPTH"],
         )
         parts = page.split(FORM_SLOT)
+        if len(parts) == 2:
+            parts.append(_blank_form_html(post))
         cache.set(key, parts)
     return parts
+
+
+def _fresh_form_html(post: Post, blank: str) -> str:
+    """This view's form: the cached blank one with new tokens, or rendered for a returning
+    reader whose details the 'remember me' box kept."""
+    if not remembered_author():
+        html = blank.replace(STAMP_SLOT, form_token.issue())
+        return html.replace(CSRF_SLOT, generate_csrf()) if CSRF_SLOT in html else html
+    form = new_reply_form(post)
+    form.form_token.data = form_token.issue()
+    form.homepage.data = ""
+    return render_template(
+        "replies/_form.html", post=post, form=form, replying_to=None, form_message=None
+    )
 
 
 def render_article(
@@ -119,13 +151,7 @@ def render_article(
         parts = _shared_parts(post, closed)
         if len(parts) == 1:  # replies closed: no form on the page
             return parts[0], status
-        form = new_reply_form(post)
-        form.form_token.data = form_token.issue()
-        form.homepage.data = ""
-        fresh = render_template(
-            "replies/_form.html", post=post, form=form, replying_to=None, form_message=None
-        )
-        return parts[0] + fresh + parts[1], status
+        return parts[0] + _fresh_form_html(post, parts[2]) + parts[1], status
     load_parts(post)
     replies = visible_replies(post, own_ids)
     thread = build_thread(replies, own_ids)
