@@ -28,6 +28,17 @@ test: $(VENV)/.installed-test
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; \
 	exit $$status
 
+# The benchmark (never part of `make test`): BENCH_QUICK=1 for a one-round run on a smaller
+# dataset, BENCH_DB=postgres to serve from PostgreSQL with Redis as the cache.
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@
+
+bench: $(VENV)/.installed-bench
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && apt-get install -y -qq wrk >/dev/null 2>&1; } || echo "wrk not installed: using the Python load client"
+	BENCH_QUICK=$(BENCH_QUICK) BENCH_DB=$(BENCH_DB) $(BIN)/python bench/run.py
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
