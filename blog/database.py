@@ -3,7 +3,6 @@
 import sqlite3
 
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import Engine, event
 
 from .extensions import db
@@ -24,6 +23,8 @@ def _tune_sqlite(dbapi_connection, connection_record) -> None:
 
 def upgrade_schema(app: Flask) -> None:
     """Apply every migration not yet applied; never drops data, safe to repeat."""
+    from flask_migrate import upgrade  # here, not at the top: serving never imports Alembic
+
     with app.app_context():
         upgrade()
 
