@@ -220,3 +220,31 @@ def test_sign_in_with_csrf_on(make_app):
         data={"username": "mara", "password": PASSWORD, "csrf_token": csrf_from(page)},
     )
     assert response.status_code == 303
+
+
+def test_admin_changes_roles_and_locks_accounts(app):
+    make_user(app, "boss", admin=True)
+    ed_id = make_user(app, "ed")
+    boss, ed = app.test_client(), app.test_client()
+    sign_in(boss, "boss")
+    sign_in(ed, "ed")
+    assert ed.post(f"/admin/users/{ed_id}/role", data={"role": "admin"}).status_code == 403
+
+    assert boss.post(f"/admin/users/{ed_id}/role", data={"role": "admin"}).status_code == 303
+    assert ed.get("/admin/users").status_code == 200  # the new role applies at once
+    assert boss.post(f"/admin/users/{ed_id}/role", data={"role": "editor"}).status_code == 303
+    assert ed.get("/admin/users").status_code == 403
+
+    assert boss.post(f"/admin/users/{ed_id}/lock").status_code == 303
+    assert ed.get("/admin/").status_code == 302  # signed out everywhere
+    assert sign_in(ed, "ed").status_code == 200  # and the old password no longer works
+    log = boss.get("/admin/audit").get_data(as_text=True)
+    assert "user-role" in log and "user-lock" in log
+
+
+def test_admin_cannot_lock_or_demote_themselves(app, client):
+    boss_id = make_user(app, "boss", admin=True)
+    sign_in(client, "boss")
+    assert client.post(f"/admin/users/{boss_id}/lock").status_code == 403
+    assert client.post(f"/admin/users/{boss_id}/role", data={"role": "editor"}).status_code == 403
+    assert client.get("/admin/users").status_code == 200

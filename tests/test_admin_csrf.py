@@ -21,6 +21,7 @@ def csrf_app(make_app):
 def world(csrf_app):
     """An admin signed in (through the form, with its token) and one of everything."""
     make_user(csrf_app, "boss", admin=True)
+    other = make_user(csrf_app, "ed")
     client = csrf_app.test_client()
     assert sign_in(client, "boss").status_code == 303
     with csrf_app.app_context():
@@ -31,7 +32,7 @@ def world(csrf_app):
                       body_html="<p>Hi</p>", status="pending")  # fmt: skip
         db.session.add(reply)
         db.session.commit()
-        ids = {"post_id": post.id, "reply_id": reply.id, "revision_id": 1}
+        ids = {"post_id": post.id, "reply_id": reply.id, "revision_id": 1, "user_id": other}
     return client, ids
 
 

@@ -1,6 +1,9 @@
 """Admin-only pages: staff accounts, the audit log, the reply word lists."""
 
-from flask import flash, redirect, render_template, request, url_for
+import secrets
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
@@ -38,6 +41,47 @@ def users():
         status = 422
     accounts = db.session.scalars(select(User).order_by(User.username)).all()
     return render_template("admin/users.html", form=form, accounts=accounts), status
+
+
+def _other_account(user_id: int) -> User:
+    """An account other than your own (you change your own at /admin/account)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if user.id == current_user.id:
+        abort(403, "Use Your account for your own password; ask another admin to change your role.")
+    return user
+
+
+@bp.post("/users/<int:user_id>/role")
+@admin_required
+def change_role(user_id: int):
+    """Make an account an admin or an editor."""
+    user = _other_account(user_id)
+    role = request.form.get("role")
+    if role not in ("admin", "editor"):
+        abort(400, "Choose admin or editor.")
+    user.is_admin = role == "admin"
+    record("user-role", f"user:{user.id}", f"{user.username} is now {role}")
+    db.session.commit()
+    flash(f"{user.username} is now an {role}.", "info")
+    return redirect(url_for("admin.users"), code=303)
+
+
+@bp.post("/users/<int:user_id>/lock")
+@admin_required
+def lock_account(user_id: int):
+    """Revoke an account: its sessions end and no password works until one is set again."""
+    user = _other_account(user_id)
+    user.set_password(secrets.token_urlsafe(32))
+    record("user-lock", f"user:{user.id}", user.username)
+    db.session.commit()
+    flash(
+        f"{user.username} is signed out everywhere and cannot sign in until "
+        f"`flask set-password {user.username}` gives the account a new password.",
+        "info",
+    )
+    return redirect(url_for("admin.users"), code=303)
 
 
 @bp.get("/audit")
