@@ -264,7 +264,8 @@ def test_results_are_paginated(client, add_post):
         seen.update(titles(search(client, "harbour", page=page).get_data(as_text=True)))
     assert len(seen) == 23
     assert search(client, "harbour", page=4).status_code == 404
-    assert search(client, "harbour", page="x").status_code == 200
+    for bad in ("x", "0", "-1", "99999999999999999999"):
+        assert search(client, "harbour", page=bad).status_code == 404, bad
 
 
 def test_header_search_box_is_labelled_and_leads_to_results(client, newsroom):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Post
+from .queries import requested_page
 from .views import bp
 
 MAX_TERMS = 12
@@ -281,9 +282,7 @@ def search():
     """Search published posts; empty, odd or hostile input gets a page, never an error."""
     raw = request.args.get("q", "")
     limit = int(current_app.config.get("SEARCH_MAX_QUERY", 200))
-    page_number = request.args.get("page", 1, type=int) or 1
-    if page_number < 1:
-        abort(404)
+    page_number = requested_page()  # the same 1..1,000,000 rule as every list
     context = {"query": raw, "results": None, "message": None, "max_length": limit}
     if len(raw) > limit:
         context["message"] = (
