@@ -73,13 +73,38 @@ def versions(*ids: int) -> dict[int, int]:
     return {i: found.get(i, 0) for i in ids}
 
 
-def article_key(post_id: int, closed: bool) -> str:
+def article_key(post_id: int, closed: bool, seen: dict[int, int] | None = None) -> str:
     """The cache key of an article's shared HTML: build, address, versions and open/closed."""
-    seen = versions(SITE_WIDE, post_id)
+    seen = seen or versions(SITE_WIDE, post_id)
     return (
         f"article:{build_tag()}:{request.url_root}:{post_id}:"
         f"{seen[SITE_WIDE]}.{seen[post_id]}:{int(closed)}"
     )
+
+
+_own = post_cache_version.alias("own_version")
+_site = post_cache_version.alias("site_version")
+
+
+def public_article_state(slug: str):
+    """What a cache hit needs about a public post, with its versions, in one statement.
+
+    A row with id, replies_open, published_at, version, site_version; None when the slug names
+    no public post.
+    """
+    return db.session.execute(
+        select(
+            Post.id,
+            Post.replies_open,
+            Post.published_at,
+            func.coalesce(_own.c.version, 0).label("version"),
+            func.coalesce(_site.c.version, 0).label("site_version"),
+        )
+        .select_from(Post)
+        .outerjoin(_own, _own.c.post_id == Post.id)
+        .outerjoin(_site, _site.c.post_id == SITE_WIDE)
+        .where(Post.slug == slug, Post.is_public_clause())
+    ).first()
 
 
 def _next_due(now: datetime) -> datetime | None:

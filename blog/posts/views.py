@@ -6,8 +6,8 @@ from sqlalchemy import text
 from ..extensions import db
 from ..health import database_problem
 from ..models import Post
-from ..replies.threads import render_article
-from .queries import paginate, public_post_or_404, public_posts, tag_or_404
+from ..replies.threads import render_article_page
+from .queries import paginate, public_posts, tag_or_404
 
 bp = Blueprint("posts", __name__)
 
@@ -22,8 +22,7 @@ def index():
 @bp.get("/posts/<slug>")
 def article(slug: str):
     """Show an article with its replies and the reply form."""
-    post = public_post_or_404(slug)
-    return render_article(post)
+    return render_article_page(slug)
 
 
 @bp.get("/tags/<slug>")

@@ -1,9 +1,10 @@
 """Building the reply thread of an article and rendering the article page around it."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask import current_app, render_template, request, session
+from flask import abort, current_app, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -12,7 +13,7 @@ from sqlalchemy import or_, select
 from .. import clock, page_cache
 from ..extensions import cache, db
 from ..models import Post, Reply
-from ..posts.queries import load_parts
+from ..posts.queries import load_parts, public_post_or_404
 from . import form_token
 from .forms import ReplyForm
 from .ownership import own_reply_ids, remembered_author
@@ -97,39 +98,67 @@ def _blank_form_html(post: Post) -> str:
     )
 
 
-def _shared_parts(post: Post, closed: bool) -> list[str]:
-    """[before the form, after it, the blank form] from the cache, or rendered once for all.
+def _render_shared_parts(post: Post, closed: bool) -> list[str]:
+    """[before the form, after it, the blank form]: the page every reader like this one gets.
 
-    Keyed by versions the database bumps on every change the page shows, so it is never stale.
     A page with replies closed has no form: the list holds the whole page alone.
     """
+    load_parts(post)
+    replies = visible_replies(post, set())
+    page = render_template(
+        "posts/article.html",
+        post=post,
+        thread=build_thread(replies, set()),
+        form_slot=Markup(FORM_SLOT),
+        replies_closed=closed,
+        reply_count=sum(1 for r in replies if r.status == "approved" and not r.withdrawn_at),
+        max_depth=current_app.config["REPLY_MAX_DEPTH"],
+    )
+    parts = page.split(FORM_SLOT)
+    if len(parts) == 2:
+        parts.append(_blank_form_html(post))
+    return parts
+
+
+def render_article_page(slug: str):
+    """GET /posts/<slug>. Most readers cost one statement and a cache hit; the cache is keyed
+    by versions the database bumps on every change the page shows, so it is never stale."""
+    own_ids = own_reply_ids()
+    if not _shared_view(own_ids):
+        return render_article(public_post_or_404(slug))
+    state = page_cache.public_article_state(slug)
+    if state is None:
+        abort(404)
+    closed = replies_closed(state, clock.now(), current_app.config.get("REPLY_CLOSE_AFTER_DAYS"))
+    seen = {page_cache.SITE_WIDE: state.site_version, state.id: state.version}
+    key = page_cache.article_key(state.id, closed, seen)
+    parts = cache.get(key)
+    if parts is None:
+        parts = _render_shared_parts(public_post_or_404(slug), closed)
+        cache.set(key, parts)
+    if len(parts) == 1:
+        return parts[0]
+    form_html = _fresh_form_html(lambda: public_post_or_404(slug), parts[2])
+    return parts[0] + form_html + parts[1]
+
+
+def _shared_parts(post: Post, closed: bool) -> list[str]:
+    """The shared parts for a post already loaded (the form coming back, say)."""
     key = page_cache.article_key(post.id, closed)
     parts = cache.get(key)
     if parts is None:
-        load_parts(post)
-        replies = visible_replies(post, set())
-        page = render_template(
-            "posts/article.html",
-            post=post,
-            thread=build_thread(replies, set()),
-            form_slot=Markup(FORM_SLOT),
-            replies_closed=closed,
-            reply_count=sum(1 for r in replies if r.status == "approved" and not r.withdrawn_at),
-            max_depth=current_app.config["REPLY_MAX_DEPTH"],
-        )
-        parts = page.split(FORM_SLOT)
-        if len(parts) == 2:
-            parts.append(_blank_form_html(post))
+        parts = _render_shared_parts(post, closed)
         cache.set(key, parts)
     return parts
 
 
-def _fresh_form_html(post: Post, blank: str) -> str:
+def _fresh_form_html(post: Post | Callable[[], Post], blank: str) -> str:
     """This view's form: the cached blank one with new tokens, or rendered for a returning
-    reader whose details the 'remember me' box kept."""
+    reader whose details the 'remember me' box kept (`post` may be a loader, called then)."""
     if not remembered_author():
         html = blank.replace(STAMP_SLOT, form_token.issue())
         return html.replace(CSRF_SLOT, generate_csrf()) if CSRF_SLOT in html else html
+    post = post() if callable(post) else post
     form = new_reply_form(post)
     form.form_token.data = form_token.issue()
     form.homepage.data = ""
