@@ -91,10 +91,14 @@ def _schema_version() -> str:
     return digest.hexdigest()[:12]
 
 
-def _postgres_uri(schema: str) -> str:
-    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get(
+def _postgres_base() -> str:
+    return os.environ.get("BENCH_DATABASE_URL") or os.environ.get(
         "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
     )
+
+
+def _postgres_uri(schema: str) -> str:
+    base = _postgres_base()
     engine = create_engine(base)
     with engine.begin() as connection:
         connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
@@ -102,6 +106,15 @@ def _postgres_uri(schema: str) -> str:
     engine.dispose()
     separator = "&" if "?" in base else "?"
     return f"{base}{separator}options=-csearch_path%3D{schema}"
+
+
+def _drop_postgres_schemas() -> None:
+    """Leave the shared database as we found it."""
+    engine = create_engine(_postgres_base())
+    with engine.begin() as connection:
+        for name in ("small", "large"):
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "bench_{name}" CASCADE'))
+    engine.dispose()
 
 
 def build_datasets(options) -> dict[str, dataset.Dataset]:
@@ -503,6 +516,8 @@ def main() -> int:
         print(f"round {round_no + 1} of {options.rounds}", flush=True)
         run_round(options, data, round_no, samples, extras)
     result = table(options, data, samples, extras)
+    if options.db == "postgres":
+        _drop_postgres_schemas()
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     minutes = (time.perf_counter() - began) / 60
     report = (
