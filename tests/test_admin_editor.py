@@ -264,3 +264,17 @@ def test_every_save_keeps_a_revision_that_can_be_restored(desk, app):
 def test_unknown_post_is_404(desk):
     assert desk.get("/admin/posts/999/edit").status_code == 404
     assert desk.post("/admin/revisions/999/restore").status_code == 404
+
+
+def test_saving_again_keeps_the_exact_publication_time(desk, app, add_post):
+    slug = add_post("Seconds matter")
+    with app.app_context():
+        post = db.session.scalar(db.select(Post).where(Post.slug == slug))
+        post_id, published = post.id, post.published_at
+    form = desk.get(f"/admin/posts/{post_id}/edit").get_data(as_text=True)
+    shown = re.search(r'name="published_at"[^>]*value="([^"]+)"', form) or re.search(
+        r'value="([^"]+)"[^>]*name="published_at"', form
+    )
+    data = {**FULL_POST, "title": "Seconds matter", "published_at": shown.group(1)}
+    assert desk.post(f"/admin/posts/{post_id}/edit", data=data).status_code == 303
+    assert stored(app, id=post_id).published_at == published

@@ -90,6 +90,9 @@ def _editor(post: Post | None):
     if not valid:
         return _render(form, post, 422, message=INVALID)
     data = input_from_form(form)
+    if post is not None and post.published_at is not None:
+        if form.published_at.data == utc_to_local(post.published_at):
+            data.published_at = post.published_at  # unchanged: keep the seconds the form drops
     if form.preview.data:
         return _render(form, post, preview=preview_article(data, post))
 
