@@ -54,12 +54,21 @@ def _linkify(line: str) -> Markup:
     return Markup("".join(out))
 
 
+# Anything shaped like an email address in reader text is hidden when shown: the site never
+# publishes an address, even one typed into a comment. The lookbehind keeps the scan linear.
+EMAIL_IN_TEXT = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
+EMAIL_HIDDEN = "[email address hidden]"
+
+
 def render_reply_text(text: str) -> str:
     """Render a reader's plain text: escaped, paragraphs at blank lines, links made clickable."""
     normalised = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     paragraphs = [p for p in re.split(r"\n\s*\n", normalised) if p.strip()]
     rendered = []
     for paragraph in paragraphs:
-        lines = [_linkify(line) for line in paragraph.strip().split("\n")]
+        lines = paragraph.strip().split("\n")
+        lines = [_linkify(EMAIL_IN_TEXT.sub(EMAIL_HIDDEN, line)) for line in lines]
         rendered.append("<p>" + "<br>\n".join(lines) + "</p>")
     return "\n".join(rendered)

@@ -7,6 +7,7 @@ many proxies to trust (`TRUSTED_PROXIES`) and which host names are ours (`TRUSTE
 
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 # Only this origin; no inline script or style, no plugins, no framing, forms post only here.
 DEFAULT_CSP = "; ".join(
@@ -43,6 +44,17 @@ DEFAULT_PERMISSIONS_POLICY = ", ".join(
 )
 
 
+class DatabaseInteger(IntegerConverter):
+    """`<int:…>` in every route, bounded to what a 64-bit database key can hold.
+
+    Without a bound, /replies/99999999999999999999/edit reaches the database driver and fails
+    with an overflow (a 500); past the bound the route simply does not match (404).
+    """
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def security_headers(app: Flask) -> dict[str, str]:
     """The headers every response carries, from configuration with safe defaults."""
     headers = {
@@ -69,7 +81,8 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Add the headers to every response and configure proxy trust."""
+    """Add the headers to every response, bound integer URL parts, configure proxy trust."""
+    app.url_map.converters["int"] = DatabaseInteger  # before any blueprint adds its routes
     _trust_proxies(app)
 
     @app.after_request

@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
+from ..rendering import EMAIL_IN_TEXT
+
 BODY_MAX = 10_000
 NAME_MAX = 100
 EMAIL_MAX = 254
@@ -25,6 +27,14 @@ def no_control_characters(form, field) -> None:
     pattern = _CONTROL if field.name == "body" else _CONTROL_IN_LINE
     if field.data and pattern.search(field.data):
         raise ValidationError("Please remove the invisible control characters from this field.")
+
+
+def not_an_email_address(form, field) -> None:
+    """Names are public: refuse one that holds an email address, saying why."""
+    if field.data and EMAIL_IN_TEXT.search(field.data):
+        raise ValidationError(
+            "Please give a name, not an email address: the name is shown with your reply."
+        )
 
 
 def web_address(form, field) -> None:
@@ -51,6 +61,7 @@ class ReplyForm(FlaskForm):
             DataRequired("Please give a name to show with your comment."),
             Length(max=NAME_MAX, message=f"A name can be at most {NAME_MAX} characters."),
             no_control_characters,
+            not_an_email_address,
         ],
     )
     email = StringField(
