@@ -60,6 +60,18 @@ def test_wire_paste_and_empty_form(desk):
     assert "Choose a file or paste the article." in empty.get_data(as_text=True)
 
 
+def test_wire_upload_that_is_not_text(desk, app):
+    response = desk.post(
+        "/admin/import",
+        data={"file": (io.BytesIO(b"\xff\xfe\x00binary"), "photo.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "The file is not UTF-8 text." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Post.id))) == 0
+
+
 def test_wire_upload_with_the_seed_article(desk, seed_text):
     response = desk.post(
         "/admin/import",
