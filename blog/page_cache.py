@@ -10,10 +10,12 @@ them, so a per-process cache (the default) and a shared Redis cache are both saf
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, session
+from flask_login import current_user
 from sqlalchemy import Column, Integer, MetaData, Table, func, select
 
 from . import clock
@@ -39,27 +41,64 @@ def include_object(obj, name: str | None, type_: str, reflected: bool, compare_t
 
 
 def enabled() -> bool:
-    return bool(current_app.config.get("PAGE_CACHE", True))
+    """On unless PAGE_CACHE is false, and off in debug mode, where templates reload."""
+    return bool(current_app.config.get("PAGE_CACHE", True)) and not current_app.debug
 
 
-def _build_tag(app: Flask) -> str:
-    """Changes with the templates and the settings that shape pages, so a deploy starts clean."""
+def shared_view() -> bool:
+    """This view's page is the one every anonymous reader gets: no flashed message for this
+    reader, no staff signed in, the cache on."""
+    return enabled() and not session.get("_flashes") and not current_user.is_authenticated
+
+
+def cached_list_page(scope: str, render: Callable[[], str]) -> str:
+    """A list page (front, tag) from the cache while no post changed and none came due.
+
+    Only ?page= may vary; any other query argument renders afresh.
+    """
+    if not shared_view() or set(request.args) - {"page"}:
+        return render()
+    now = clock.now()
+    seen = versions(POST_LIST, SITE_WIDE)
+    key = (
+        f"list:{build_tag()}:{request.url_root}:{scope}:{request.args.get('page', '1')}:"
+        f"{seen[POST_LIST]}.{seen[SITE_WIDE]}"
+    )
+    hit = cache.get(key)
+    if hit is not None and (hit[1] is None or now < hit[1]):
+        return hit[0]
+    html = render()
+    cache.set(key, (html, _next_due(now)))
+    return html
+
+
+_PLAIN = (str, int, float, bool, type(None), list, tuple, dict)
+# Settings that differ between hosts sharing one cache but never change a page.
+_HOST_ONLY = ("INSTANCE_PATH", "SECRET_KEY", "SQLALCHEMY_", "CACHE_", "RATELIMIT_", "MAIL_")
+
+
+def _templates_digest(app: Flask) -> str:
     digest = hashlib.sha256()
     folder = Path(app.root_path, app.template_folder or "templates")
     for template in sorted(folder.rglob("*.html")):
         digest.update(template.read_bytes())
-    for key in ("SITE_NAME", "SITE_DESCRIPTION", "SITE_URL", "SITE_LOGO", "TIMEZONE"):
-        digest.update(repr(app.config.get(key)).encode())
-    digest.update(repr(app.config.get("REPLY_MAX_DEPTH")).encode())
     return digest.hexdigest()[:12]
 
 
 def build_tag() -> str:
+    """Changes with the templates (read once a process) and with any setting (read every
+    view, so a setting changed at run time never meets a page cached before it). Only a
+    digest of the settings goes into keys, never their values."""
     app = current_app._get_current_object()
-    tag = app.extensions.get("page_cache_tag")
-    if tag is None:
-        tag = app.extensions["page_cache_tag"] = _build_tag(app)
-    return tag
+    templates = app.extensions.get("page_cache_templates")
+    if templates is None:
+        templates = app.extensions["page_cache_templates"] = _templates_digest(app)
+    settings = hashlib.sha256()
+    for key in sorted(app.config):
+        value = app.config[key]
+        if isinstance(value, _PLAIN) and not key.startswith(_HOST_ONLY):
+            settings.update(f"{key}={value!r}\n".encode())
+    return f"{templates}.{settings.hexdigest()[:12]}"
 
 
 def versions(*ids: int) -> dict[int, int]:

@@ -190,3 +190,30 @@ def test_cached_form_carries_each_readers_own_working_csrf_token(make_app) -> No
         data={**stale, **REPLY_DEFAULTS, "csrf_token": tokens["first"], "body": "x" * 5},
     )
     assert refused.status_code == 400
+
+
+def test_cached_front_and_tag_pages_follow_edits_and_renames(app, client, add_post) -> None:
+    add_post("Ferry timetable changes", tags=["Transport"])
+    for path in ("/", "/tags/transport"):
+        assert "Ferry timetable changes" in client.get(path).get_data(as_text=True)
+        assert "Ferry timetable changes" in client.get(path).get_data(as_text=True)  # cached
+    with app.app_context():
+        post = db.session.scalar(select(Post).where(Post.slug == "ferry-timetable-changes"))
+        post.title = "Ferry timetable changes again"
+        db.session.scalar(select(Tag).where(Tag.name == "Transport")).name = "Getting around"
+        db.session.commit()
+    for path in ("/", "/tags/transport"):
+        page = client.get(path).get_data(as_text=True)
+        assert "Ferry timetable changes again" in page
+        assert "Getting around" in page
+    add_post("Night buses return", tags=["Transport"])
+    assert "Night buses return" in client.get("/").get_data(as_text=True)
+    assert "Night buses return" in client.get("/tags/transport").get_data(as_text=True)
+
+
+def test_a_setting_changed_at_run_time_is_never_served_stale(app, client, add_post) -> None:
+    add_post("Library hours")
+    assert "The Riverside Ledger" in client.get("/").get_data(as_text=True)
+    app.config["SITE_NAME"] = "The Alder Valley Courier"
+    page = client.get("/").get_data(as_text=True)
+    assert "The Alder Valley Courier" in page and "The Riverside Ledger" not in page

@@ -3,6 +3,7 @@
 from flask import Blueprint, current_app, render_template
 from sqlalchemy import text
 
+from .. import page_cache
 from ..extensions import db
 from ..health import database_problem
 from ..models import Post
@@ -15,8 +16,12 @@ bp = Blueprint("posts", __name__)
 @bp.get("/")
 def index():
     """Show published posts, newest first, a page at a time."""
-    page = paginate(public_posts(), current_app.config["POSTS_PER_PAGE"], count_scope="front")
-    return render_template("posts/index.html", page=page)
+
+    def render() -> str:
+        page = paginate(public_posts(), current_app.config["POSTS_PER_PAGE"], count_scope="front")
+        return render_template("posts/index.html", page=page)
+
+    return page_cache.cached_list_page("front", render)
 
 
 @bp.get("/posts/<slug>")
@@ -29,9 +34,14 @@ def article(slug: str):
 def tag(slug: str):
     """Show the published posts carrying a tag."""
     found = tag_or_404(slug)
-    query = public_posts().where(Post.tags.any(id=found.id))
-    page = paginate(query, current_app.config["POSTS_PER_PAGE"], count_scope=f"tag:{found.id}")
-    return render_template("posts/tag.html", tag=found, page=page)
+
+    def render() -> str:
+        query = public_posts().where(Post.tags.any(id=found.id))
+        scope = f"tag:{found.id}"
+        page = paginate(query, current_app.config["POSTS_PER_PAGE"], count_scope=scope)
+        return render_template("posts/tag.html", tag=found, page=page)
+
+    return page_cache.cached_list_page(f"tag:{found.id}", render)
 
 
 @bp.get("/healthz")

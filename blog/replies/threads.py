@@ -4,8 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask import abort, current_app, render_template, request, session
-from flask_login import current_user
+from flask import abort, current_app, render_template, request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import or_, select
@@ -77,13 +76,7 @@ def new_reply_form(post: Post) -> ReplyForm:
 
 def _shared_view(own_ids: set[int]) -> bool:
     """The page is the same for every reader like this one: no own replies, flashes or staff."""
-    return (
-        page_cache.enabled()
-        and not own_ids
-        and not request.args
-        and not session.get("_flashes")
-        and not current_user.is_authenticated
-    )
+    return not own_ids and not request.args and page_cache.shared_view()
 
 
 def _blank_form_html(post: Post) -> str:

@@ -18,7 +18,7 @@ branch_labels = None
 depends_on = None
 
 SITE_WIDE = 0
-POST_LIST = -1  # bumped when any post or its tags change: list counts (front, tag pages)
+POST_LIST = -1  # bumped when any post, its tags or a tag's name change: list pages
 
 # (table, events with their WHEN condition, expression naming the post) for SQLite triggers.
 _POST_CHILDREN = ("key_point", "source", "contradiction", "correction", "post_tag")
@@ -70,7 +70,8 @@ def _sqlite_triggers() -> list[tuple[str, str, str, str]]:
         triggers.append((f"post_cache_user_{event.lower()}", f'AFTER {event} ON "user"', "",
                          f"SELECT {SITE_WIDE} AS post_id"))
     triggers.append(("post_cache_tag_update", "AFTER UPDATE ON tag", "",
-                     "SELECT post_id FROM post_tag WHERE tag_id = NEW.id"))
+                     "SELECT post_id FROM post_tag WHERE tag_id = NEW.id "
+                     f"UNION SELECT {POST_LIST}"))
     return triggers
 
 
@@ -147,6 +148,7 @@ CREATE FUNCTION post_cache_on_tag() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE post_cache_version SET version = version + 1
     WHERE post_id IN (SELECT post_id FROM post_tag WHERE tag_id = NEW.id);
+    PERFORM post_cache_bump(-1);
     RETURN NULL;
 END $$;
 
