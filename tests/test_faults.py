@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from http_client import Browserish, form_controls
+
+from tests.http_client import Browserish, form_controls
 
 HARNESS = Path(__file__).with_name("fault_harness.py")
 ROOT = Path(__file__).resolve().parents[1]
