@@ -183,3 +183,53 @@ def test_postgres_sitemap_parses(newsroom):
     assert "http://localhost/posts/council-approves-footbridge" in locations
     assert "http://localhost/tags/culture" in locations
     assert all(url.find("s:lastmod", ns) is not None for url in root.findall("s:url", ns))
+
+
+def test_postgres_downgrade_removes_the_index_and_upgrade_backfills(pg_app):
+    from flask_migrate import downgrade, upgrade
+
+    with pg_app.app_context():
+        downgrade(revision="0001_initial")
+        leftovers = db.session.execute(
+            text(
+                "SELECT count(*) FROM pg_proc WHERE proname LIKE 'post_search%' "
+                "AND pronamespace = current_schema()::regnamespace"
+            )
+        ).scalar()
+        assert leftovers == 0
+    add(pg_app, "Written before search", body="Quokkas crossed the square.", tags=["Wildlife"])
+    with pg_app.app_context():
+        upgrade()
+    client = pg_app.test_client()
+    assert titles(client.get("/search?q=quokkas")) == ["Written before search"]
+    assert titles(client.get("/search?q=wildlife")) == ["Written before search"]
+
+
+def test_postgres_bulk_insert_is_indexed_at_commit(pg_app):
+    from sqlalchemy import insert
+
+    from blog.models import KeyPoint, Post
+
+    now = clock.now() - timedelta(minutes=1)
+    with pg_app.app_context():
+        rows = [
+            {
+                "id": n,
+                "title": f"Bulk {n}",
+                "slug": f"bulk-{n}",
+                "body": "Plain.",
+                "body_html": "<p>Plain.</p>",
+                "status": "published",
+                "published_at": now,
+                "created_at": now,
+                "modified_at": now,
+            }
+            for n in range(1, 51)
+        ]
+        db.session.execute(insert(Post), rows)
+        points = [{"post_id": n, "position": 0, "text": f"Walrus {n}"} for n in range(1, 51)]
+        db.session.execute(insert(KeyPoint), points)
+        db.session.commit()
+        assert db.session.execute(text("SELECT count(*) FROM post_search_dirty")).scalar() == 0
+        assert db.session.execute(text("SELECT count(*) FROM post_search")).scalar() == 50
+    assert len(titles(pg_app.test_client().get("/search?q=walrus&page=5"))) == 10
