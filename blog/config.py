@@ -15,6 +15,7 @@ SITE_LOGO: str | None = None
 FEED_ENTRIES = 20
 SEARCH_RESULTS_PER_PAGE = 10
 SEARCH_MAX_QUERY = 200
+SITEMAP_URLS_PER_FILE = 50_000  # the protocol's limit; more posts get a sitemap index
 
 POSTS_PER_PAGE = 10
 

@@ -78,3 +78,41 @@ def test_robots_txt_names_the_sitemap(client):
     assert "Sitemap: http://localhost/sitemap.xml" in lines
     assert "User-agent: *" in lines
     assert "Disallow: /admin/" in lines
+
+
+def test_a_large_site_gets_a_sitemap_index_of_files_within_the_limit(make_app):
+    app = make_app(SITEMAP_URLS_PER_FILE=3)
+    from blog.articles import create_post
+    from blog.extensions import db
+
+    with app.app_context():
+        for n in range(7):
+            create_post(
+                title=f"Story {n}",
+                body="x",
+                tags=["Town"],
+                published_at=clock.now() - timedelta(hours=n + 1),
+            )
+        db.session.commit()
+    client = app.test_client()
+    index = ET.fromstring(client.get("/sitemap.xml").data)
+    assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    files = [loc.text for loc in index.findall("s:sitemap/s:loc", NS)]
+    assert files == [
+        "http://localhost/sitemap-pages.xml",
+        "http://localhost/sitemap-posts-1.xml",
+        "http://localhost/sitemap-posts-2.xml",
+        "http://localhost/sitemap-posts-3.xml",
+    ]
+    seen: list[str] = []
+    for address in files:
+        root = ET.fromstring(client.get(address.removeprefix("http://localhost")).data)
+        urls = [loc.text for loc in root.findall("s:url/s:loc", NS)]
+        assert 1 <= len(urls) <= 3
+        seen += urls
+    assert sorted(seen) == sorted(
+        ["http://localhost/", "http://localhost/tags/town"]
+        + [f"http://localhost/posts/story-{n}" for n in range(7)]
+    )
+    assert client.get("/sitemap-posts-4.xml").status_code == 404
+    assert client.get("/sitemap-posts-0.xml").status_code == 404

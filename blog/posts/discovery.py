@@ -1,5 +1,6 @@
 """For crawlers and browsers of the past: /sitemap.xml, /robots.txt and the monthly archive."""
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -65,22 +66,27 @@ def archive_months() -> list[tuple[Month, int]]:
     return sorted(counts.items(), key=lambda item: (item[0].year, item[0].month), reverse=True)
 
 
-def _sitemap_rows() -> list[tuple[str, datetime | None]]:
-    public = Post.is_public_clause()
-    rows: list[tuple[str, datetime | None]] = []
-    posts = db.session.execute(
-        select(Post.slug, Post.published_at, Post.updated_at)
-        .where(public)
-        .order_by(Post.published_at.desc(), Post.id.desc())
-    ).all()
-    newest = max((_substantive(u, p) for _, p, u in posts), default=None)
-    rows.append((absolute_url("posts.index"), newest))
+def _post_rows(newest_first: bool, offset: int = 0, limit: int | None = None):
+    """(address, last substantive change) of public posts, newest first or in id order."""
+    order = (Post.published_at.desc(), Post.id.desc()) if newest_first else (Post.id,)
+    query = select(Post.slug, Post.published_at, Post.updated_at).where(Post.is_public_clause())
+    posts = db.session.execute(query.order_by(*order).offset(offset).limit(limit)).all()
     # url_for per row costs more than the query on a big site: build on one address instead.
     article_prefix = absolute_url("posts.article", slug="x")[:-1]
-    rows.extend(
+    return [
         (article_prefix + quote(slug), _substantive(updated, published))
         for slug, published, updated in posts
-    )
+    ]
+
+
+def _page_rows() -> list[tuple[str, datetime | None]]:
+    """The front page and every tag page that lists a public post."""
+    public = Post.is_public_clause()
+    published, updated = db.session.execute(
+        select(func.max(Post.published_at), func.max(Post.updated_at)).where(public)
+    ).one()
+    stamps = [_aware(t) for t in (published, updated) if t is not None]
+    rows = [(absolute_url("posts.index"), max(stamps, default=None))]
     tag_rows = db.session.execute(
         select(Tag.slug, func.max(Post.published_at), func.max(Post.updated_at))
         .join(post_tag, post_tag.c.tag_id == Tag.id)
@@ -90,7 +96,7 @@ def _sitemap_rows() -> list[tuple[str, datetime | None]]:
         .order_by(Tag.slug)
     ).all()
     for slug, published, updated in tag_rows:
-        # Aggregates come back without the column type's zone handling on SQLite.
+        # Aggregates may come back without the column type's zone handling.
         stamps = [_aware(t) for t in (published, updated) if t is not None]
         rows.append((absolute_url("posts.tag", slug=slug), max(stamps, default=None)))
     return rows
@@ -102,19 +108,55 @@ def _aware(value: datetime | str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-@bp.get("/sitemap.xml")
-def sitemap():
-    """List every public article and tag page for crawlers, with its last substantive change."""
-    rows = _sitemap_rows()
+def _xml(root: str, rows: list[tuple[str, datetime | None]], item: str = "url"):
     # Plain string building: ElementTree took as long as the query on a 10,000-post site.
-    lines = ['<?xml version="1.0" encoding="utf-8"?>', f'<urlset xmlns="{SITEMAP_NS}">']
+    lines = ['<?xml version="1.0" encoding="utf-8"?>', f'<{root} xmlns="{SITEMAP_NS}">']
     for location, lastmod in rows:
         stamp = f"<lastmod>{_w3c(lastmod)}</lastmod>" if lastmod is not None else ""
-        lines.append(f"<url><loc>{xml_escape(location)}</loc>{stamp}</url>")
-    lines.append("</urlset>")
-    body = "\n".join(lines) + "\n"
+        lines.append(f"<{item}><loc>{xml_escape(location)}</loc>{stamp}</{item}>")
+    lines.append(f"</{root}>")
     newest = max((lastmod for _, lastmod in rows if lastmod), default=None)
-    return conditional_response(body, "application/xml", newest)
+    return conditional_response("\n".join(lines) + "\n", "application/xml", newest)
+
+
+def _per_file() -> int:
+    return int(current_app.config.get("SITEMAP_URLS_PER_FILE", 50_000))
+
+
+def _public_count() -> int:
+    return db.session.scalar(select(func.count(Post.id)).where(Post.is_public_clause())) or 0
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """List every public article and tag page, with its last substantive change.
+
+    The protocol allows 50,000 addresses a file; a larger site gets a sitemap index instead,
+    pointing at the page list and at numbered files of posts.
+    """
+    pages = _page_rows()
+    total = _public_count()
+    if total + len(pages) <= _per_file():
+        return _xml("urlset", pages + _post_rows(newest_first=True))
+    files = math.ceil(total / _per_file())
+    parts = [(absolute_url("posts.sitemap_pages"), pages[0][1])]
+    parts += [(absolute_url("posts.sitemap_posts", number=n), None) for n in range(1, files + 1)]
+    return _xml("sitemapindex", parts, item="sitemap")
+
+
+@bp.get("/sitemap-pages.xml")
+def sitemap_pages():
+    """The front page and tag pages, for sites whose sitemap is split."""
+    return _xml("urlset", _page_rows())
+
+
+@bp.get("/sitemap-posts-<int:number>.xml")
+def sitemap_posts(number: int):
+    """One numbered file of posts (in id order, so a post stays in its file)."""
+    per_file = _per_file()
+    if number < 1 or (number - 1) * per_file >= max(_public_count(), 1):
+        abort(404)
+    return _xml("urlset", _post_rows(False, (number - 1) * per_file, per_file))
 
 
 @bp.get("/robots.txt")
