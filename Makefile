@@ -23,7 +23,13 @@ run: $(VENV)/.installed-run
 	$(BIN)/flask seed-demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: $(VENV)/.installed-test
+# axe-core for the accessibility tests, into ./node_modules (git-ignored) from package.json.
+node_modules/.installed: package.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the accessibility tests will skip (CI installs npm)"; fi
+
+test: $(VENV)/.installed-test node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; \
 	exit $$status
