@@ -106,3 +106,10 @@ def test_editor_on_postgres(pg_app):
     article = desk.get("/posts/harbour-wall-repaired").get_data(as_text=True)
     assert "<em>Monday</em>" in article and "Updated" in article and "Day fixed." in article
     assert "Cost figures differ" in article and "Harbour master" in article
+
+
+def test_backup_on_postgresql_points_to_pg_dump(pg_app, tmp_path):
+    result = pg_app.test_cli_runner().invoke(args=["backup", str(tmp_path / "copy.sqlite")])
+    assert result.exit_code != 0
+    assert "pg_dump" in result.output
+    assert not (tmp_path / "copy.sqlite").exists()
