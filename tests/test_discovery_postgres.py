@@ -98,6 +98,10 @@ def newsroom(pg_app: Flask) -> Flask:
         ('"five to two"', ["Council approves footbridge"]),
         ("footbridge -library", ["Council approves footbridge"]),
         ("library NOT footbridge", ["Library opens later"]),
+        ("footbri*", ["Council approves footbridge"]),
+        ("pelic* ferryman", ["Council approves footbridge"]),
+        ("pelic* library", []),
+        ("libr* OR footbridge", ["Council approves footbridge"]),
     ],
 )
 def test_postgres_search_finds_every_part(newsroom, word, expected):

@@ -118,10 +118,29 @@ def fts5_expression(query: ParsedQuery) -> str:
 
 
 def websearch_expression(query: ParsedQuery) -> str:
-    """Input for websearch_to_tsquery: every term quoted, so only our `or` and `-` act."""
-    parts = [" or ".join(_quoted(term, False) for term in group) for group in query.groups]
+    """Input for websearch_to_tsquery: every term quoted, so only our `or` and `-` act.
+
+    A lone prefix term (`bridg*`) is left out here: see `prefix_words`.
+    """
+    parts = [
+        " or ".join(_quoted(term, False) for term in group)
+        for group in query.groups
+        if not _lone_prefix(group)
+    ]
     parts += [f"-{_quoted(term, False)}" for term in query.excluded]
     return " ".join(parts)
+
+
+def _lone_prefix(group: list[Term]) -> bool:
+    return len(group) == 1 and group[0].prefix
+
+
+def prefix_words(query: ParsedQuery) -> list[str]:
+    """Single words searched by their beginning on PostgreSQL, as `word:*` tsqueries.
+
+    Each is letters and digits only (what `_WORD` matched), so `to_tsquery` sees no operator.
+    """
+    return [group[0].words[0] for group in query.groups if _lone_prefix(group)]
 
 
 def highlighted(raw: str | None) -> Markup:
@@ -226,9 +245,11 @@ def _sqlite_rows(expression: str, limit: int, offset: int):
     return total, [(post, *marked.get(post.id, (post.title, None, None, None))) for post in posts]
 
 
-def _postgres_rows(expression: str, limit: int, offset: int):
+def _postgres_rows(parsed: ParsedQuery, limit: int, offset: int):
     english = literal_column("'english'::regconfig")
-    query = func.websearch_to_tsquery(english, expression)
+    query = func.websearch_to_tsquery(english, websearch_expression(parsed))
+    for word in prefix_words(parsed):
+        query = query.op("&&")(func.to_tsquery(english, word + ":*"))
     rank = func.ts_rank_cd(_pg_index.c.document, query, 32)
     marks = f"StartSel={MARK_START}, StopSel={MARK_END}"
     title = func.ts_headline(english, Post.title, query, marks + ", HighlightAll=true")
@@ -267,7 +288,7 @@ def search_posts(terms: ParsedQuery, page: int, per_page: int) -> ResultPage:
     offset = (page - 1) * per_page
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
-        total, rows = _postgres_rows(websearch_expression(terms), per_page, offset)
+        total, rows = _postgres_rows(terms, per_page, offset)
     else:
         total, rows = _sqlite_rows(fts5_expression(terms), per_page, offset)
     hits = [
