@@ -90,6 +90,7 @@ def test_tag_feed_lists_only_that_tag(client, add_post):
     feed = parse(client.get("/tags/transport/feed.xml"))
     assert [e.title for e in feed.entries] == ["Bridge story"]
     assert [t.term for t in feed.entries[0].tags] == ["transport"]
+    assert [t.scheme + t.term for t in feed.entries[0].tags] == ["http://localhost/tags/transport"]
     assert "Transport" in feed.feed.title
     assert client.get("/tags/nothing-here/feed.xml").status_code == 404
 

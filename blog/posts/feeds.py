@@ -119,7 +119,12 @@ def _add_post(feed: ET.Element, post: Post) -> None:
         ET.SubElement(
             entry,
             "category",
-            {"term": tag.slug, "label": tag.name, "scheme": absolute_url("posts.index")},
+            # scheme + term is the tag page's address.
+            {
+                "term": tag.slug,
+                "label": tag.name,
+                "scheme": absolute_url("posts.tag", slug="x")[:-1],
+            },
         )
     summary = post.dek or " ".join(point.text for point in post.key_points[:2])
     if summary:
