@@ -331,6 +331,23 @@ def test_any_reply_form_values_give_303_or_4xx(
     check_answer(response, json.dumps(form), [body, name, email, website, parent_id])
 
 
+SWEEP = ["/", "/posts/{slug}", "/tags/{tag}", "/search?q=budget", "/feed.xml"]
+SWEEP += ["/posts/{slug}/replies.xml", "/sitemap.xml", "/archive", "/robots.txt"]
+
+
+def test_every_page_after_the_corpus_is_clean(site: Site) -> None:
+    """Runs after the corpus (file order): all it stored comes out escaped and address-free."""
+    with site.app.app_context():
+        stored = db.session.scalar(db.select(db.func.count(Reply.id)))
+    print(f"hostile corpus: {stored} replies stored and re-shown escaped")
+    assert stored > 100  # the corpus really stored hostile replies to show
+    client = site.app.test_client()
+    for path in SWEEP:
+        response = client.get(site.fill(path))
+        assert response.status_code in (200, 404), (path, response.status_code)
+        check_answer(response, "", [*PAYLOADS, XSS])
+
+
 def test_an_email_typed_into_a_comment_is_hidden_when_shown(client, add_post, send_reply):
     slug = add_post()
     sent = send_reply(slug, body="Write to me at mara.okafor@example.com about the bridge.")
