@@ -99,7 +99,16 @@ def _reply_cookies(app, slug_maker) -> list[str]:
     data = {**reply_form_fields(page.get_data(as_text=True)), **REPLY_DEFAULTS, "remember": "y"}
     answer = client.post(f"/posts/{slug}/replies", data=data)
     assert answer.status_code == 303
-    return page.headers.getlist("Set-Cookie") + answer.headers.getlist("Set-Cookie")
+    again = client.get(f"/posts/{slug}")  # then one without "remember me": the cookie is cleared
+    data = {**reply_form_fields(again.get_data(as_text=True)), **REPLY_DEFAULTS, "body": "Again."}
+    forget = client.post(f"/posts/{slug}/replies", data=data)
+    assert forget.status_code == 303
+    assert any(c.startswith("reply_author=;") for c in forget.headers.getlist("Set-Cookie"))
+    return [
+        cookie
+        for response in (page, answer, again, forget)
+        for cookie in response.headers.getlist("Set-Cookie")
+    ]
 
 
 @pytest.mark.parametrize("secure", [False, True])

@@ -71,4 +71,9 @@ def set_remembered_author(response: Response, name: str, email: str, website: st
 
 def forget_author(response: Response) -> None:
     """Clear saved details when the reader unticks the box."""
-    response.delete_cookie(AUTHOR_COOKIE, httponly=True, samesite="Lax")
+    response.delete_cookie(
+        AUTHOR_COOKIE,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+    )
