@@ -84,6 +84,10 @@ def init_app(app: Flask) -> None:
     """Add the headers to every response, bound integer URL parts, configure proxy trust."""
     app.url_map.converters["int"] = DatabaseInteger  # before any blueprint adds its routes
     _trust_proxies(app)
+    # Flask-Login's "remember me" cookie, should the desk ever use it: same rules as the session.
+    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", bool(app.config.get("SESSION_COOKIE_SECURE")))
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:

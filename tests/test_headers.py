@@ -191,3 +191,23 @@ def test_form_limits_answer_413(make_app):
     too_long = client.post(f"/posts/{slug}/replies", data={"body": "z" * (1024 * 1024 + 10)})
     assert too_long.status_code == 413
     assert "larger than this site accepts" in too_long.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_staff_sign_in_cookie_is_httponly_lax_and_secure_by_configuration(make_app, secure):
+    app = make_app(SESSION_COOKIE_SECURE=secure)
+    if "admin.login" not in app.view_functions:
+        pytest.skip("the desk sign-in is not part of this build yet")
+    runner = app.test_cli_runner()
+    made = runner.invoke(args=["create-user", "desk", "--admin"], input="long-passphrase\n" * 2)
+    assert made.exit_code == 0, made.output
+    client = app.test_client()
+    answer = client.post("/admin/login", data={"username": "desk", "password": "long-passphrase"})
+    assert answer.status_code in (302, 303), answer.status_code
+    cookies = answer.headers.getlist("Set-Cookie")
+    assert any(c.startswith("session=") for c in cookies)
+    for cookie in cookies:
+        flags = [f.strip().lower() for f in cookie.split(";")[1:]]
+        assert "httponly" in flags and "samesite=lax" in flags, cookie
+        assert ("secure" in flags) is secure, cookie
+    assert_secure_headers(answer)
