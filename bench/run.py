@@ -36,6 +36,7 @@ from servers import ROOT, Server  # noqa: E402
 from blog.models import Post, Reply  # noqa: E402
 
 OUT = HERE / "out"
+BASELINES = ("hello", "form_post")
 SECRET = "bench-only-secret"
 PAGES = [
     ("front", "front page", "/"),
@@ -75,7 +76,8 @@ def _options() -> argparse.Namespace:
     options = parser.parse_args()
     options.db = options.db or "sqlite"
     options.rounds = options.rounds or (1 if options.quick else 5)
-    options.seconds = options.seconds or (3 if options.quick else 6)
+    options.seconds = options.seconds or (3 if options.quick else 5)
+    options.pair_seconds = max(2, round(options.seconds * 0.6))
     options.large_posts = options.large_posts or (10_000 if options.quick else 100_000)
     options.large_replies = options.large_replies or (100_000 if options.quick else 1_000_000)
     return options
@@ -307,11 +309,22 @@ def run_round(options, data, round_no: int, samples: list[Sample], extras: dict)
 
         for key, server, path, method in targets:
             url = server.base + path
-            if method == "GET":
-                status = _status(url)
-                if status != 200:
-                    extras.setdefault("missing", {})[key] = status
+            if key not in BASELINES:
+                # The baseline again, right before this target: the machine is shared, so a
+                # ratio is only as good as the two measurements are close in time.
+                base = "hello" if method == "GET" else "form_post"
+                if method == "GET" and _status(url) != 200:
+                    extras.setdefault("missing", {})[key] = _status(url)
                     continue
+                paired = (
+                    measure(hello.base + "/", None, options.pair_seconds, base)
+                    if method == "GET"
+                    else measure(
+                        hello.base + "/form", csrf_plan(hello.base), options.pair_seconds, base
+                    )
+                )
+                samples.append(Sample(f"{base}@{key}", round_no, **_fields(paired)))
+            if method == "GET":
                 _warm(url)
                 result = measure(url, None, options.seconds, key)
                 samples.append(Sample(key, round_no, **_fields(result)))
@@ -361,15 +374,32 @@ def _by_round(samples: list[Sample], key: str) -> dict[int, Sample]:
     return {s.round: s for s in samples if s.key == key}
 
 
-def _ratio(samples: list[Sample], key: str, base: str, field: str = "rps") -> float:
-    """Median over rounds of key/base, each pair measured in the same round."""
-    top, bottom = _by_round(samples, key), _by_round(samples, base)
-    ratios = [
-        getattr(top[r], field) / getattr(bottom[r], field)
+def _paired(samples: list[Sample], key: str, base: str) -> dict[int, Sample]:
+    """The baseline measured right before `key` in each round (the round's own otherwise)."""
+    own = _by_round(samples, base)
+    own.update(_by_round(samples, f"{base}@{key}"))
+    return own
+
+
+def _normalised(samples: list[Sample], key: str, base: str, field: str = "rps") -> dict[int, float]:
+    """Per round: key's figure divided by its paired baseline's."""
+    top, bottom = _by_round(samples, key), _paired(samples, key, base)
+    return {
+        r: getattr(top[r], field) / getattr(bottom[r], field)
         for r in top
         if r in bottom and getattr(bottom[r], field)
-    ]
-    return _median(ratios)
+    }
+
+
+def _ratio(samples: list[Sample], key: str, base: str, field: str = "rps") -> float:
+    """Median over rounds of key / baseline, the baseline measured just before it."""
+    return _median(list(_normalised(samples, key, base, field).values()))
+
+
+def _relative(samples: list[Sample], key: str, other: str, base: str = "hello") -> float:
+    """Median over rounds of key / other, each first divided by its own paired baseline."""
+    top, bottom = _normalised(samples, key, base), _normalised(samples, other, base)
+    return _median([top[r] / bottom[r] for r in top if r in bottom and bottom[r]])
 
 
 def _accepted_rps(sample: Sample) -> float:
@@ -391,7 +421,8 @@ def table(options, data, samples: list[Sample], extras: dict) -> str:
     ]
 
     def stats(key: str) -> tuple[float, float, float]:
-        chosen = [s for s in samples if s.key == key]
+        """Medians; a baseline's include its paired runs."""
+        chosen = [s for s in samples if s.key == key or s.key.startswith(key + "@")]
         return (
             _median([s.rps for s in chosen]),
             _median([s.p50_ms for s in chosen]),
@@ -409,7 +440,7 @@ def table(options, data, samples: list[Sample], extras: dict) -> str:
         )
 
     line("hello page, 15 KB (baseline)", "hello", "1")
-    form = [s for s in samples if s.key == "form_post"]
+    form = [s for s in samples if s.key.split("@")[0] == "form_post"]
     form_acc = _median([_accepted_rps(s) for s in form])
     rows.append(
         f"| CSRF form POST, writes nothing (baseline for writes) | {form_acc:,.0f} accepted/s | "
@@ -427,11 +458,11 @@ def table(options, data, samples: list[Sample], extras: dict) -> str:
             if key == "article" and name == "small":
                 target, verdict = "≥ 0.5× hello", _verdict(ratio, 0.5)
             if name == "large" and key in ("front", "article", "tag"):
-                keeps = _ratio(samples, full, f"{key}_small")
+                keeps = _relative(samples, full, f"{key}_small")
                 text_ratio += f"; {keeps:.2f}× its small rate"
                 target, verdict = "≥ 0.9× small", _verdict(keeps, 0.9)
             if key == "search":
-                slower = _ratio(samples, f"article_{name}", full)
+                slower = _relative(samples, f"article_{name}", full)
                 text_ratio += f"; time {slower:.2f}× the article's"
                 if name == "large":
                     target, verdict = "≤ 2× article time", _verdict(slower, 2.0, False)
@@ -439,7 +470,7 @@ def table(options, data, samples: list[Sample], extras: dict) -> str:
 
     replies = [s for s in samples if s.key == "reply_post"]
     if replies:
-        forms = _by_round(samples, "form_post")
+        forms = _paired(samples, "reply_post", "form_post")
         ratios = [
             _accepted_rps(s) / _accepted_rps(forms[s.round])
             for s in replies
@@ -476,7 +507,8 @@ def table(options, data, samples: list[Sample], extras: dict) -> str:
     large = data["large"]
     notes = [
         f"- rounds: {options.rounds}, {options.seconds:g} s per target per round, order rotated "
-        f"each round; load: {'wrk' if load.have_wrk() else 'Python fallback client'}, "
+        f"each round, each target right after {options.pair_seconds:g} s of its baseline (the "
+        f"ratio's denominator); load: {'wrk' if load.have_wrk() else 'Python fallback client'}, "
         f"{load.THREADS} threads, {load.CONNECTIONS} connections; gunicorn 2 sync workers.",
         f"- database: {options.db}; large dataset {large.posts:,} posts and {large.replies:,} "
         f"replies built in {large.build_seconds} s.",
