@@ -278,3 +278,17 @@ def test_saving_again_keeps_the_exact_publication_time(desk, app, add_post):
     data = {**FULL_POST, "title": "Seconds matter", "published_at": shown.group(1)}
     assert desk.post(f"/admin/posts/{post_id}/edit", data=data).status_code == 303
     assert stored(app, id=post_id).published_at == published
+
+
+def test_readers_see_desk_changes_at_once(desk, app):
+    """Anonymous readers may get cached pages: a save, a note and a schedule must still show."""
+    location = desk.post("/admin/posts/new", data=FULL_POST).headers["Location"]
+    post_id = int(location.split("/")[3])
+    reader = app.test_client()
+    assert "Tuesday" in reader.get("/posts/footbridge-costs-questioned").get_data(as_text=True)
+    assert "Footbridge costs questioned" in reader.get("/").get_data(as_text=True)
+    desk.post(location, data={**FULL_POST, "title": "Footbridge costs disputed"})
+    assert "Footbridge costs disputed" in reader.get("/").get_data(as_text=True)
+    desk.post(f"/admin/posts/{post_id}/notes", data={"kind": "Update", "text": "Council replied."})
+    article = reader.get("/posts/footbridge-costs-questioned").get_data(as_text=True)
+    assert "Council replied." in article and "Updated" in article
