@@ -16,7 +16,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, request, session
 from flask_login import current_user
-from sqlalchemy import Column, Integer, MetaData, Table, func, select
+from sqlalchemy import Column, Integer, MetaData, Table, bindparam, func, select
 
 from . import clock
 from .extensions import cache, db
@@ -101,13 +101,14 @@ def build_tag() -> str:
     return f"{templates}.{settings.hexdigest()[:12]}"
 
 
+_VERSIONS = select(post_cache_version.c.post_id, post_cache_version.c.version).where(
+    post_cache_version.c.post_id.in_(bindparam("ids", expanding=True))
+)
+
+
 def versions(*ids: int) -> dict[int, int]:
     """The current version of each row asked for, in one statement (0 when a row is missing)."""
-    rows = db.session.execute(
-        select(post_cache_version.c.post_id, post_cache_version.c.version).where(
-            post_cache_version.c.post_id.in_(ids)
-        )
-    )
+    rows = db.session.execute(_VERSIONS, {"ids": list(ids)})
     found = {row[0]: row[1] for row in rows}
     return {i: found.get(i, 0) for i in ids}
 
@@ -123,6 +124,26 @@ def article_key(post_id: int, closed: bool, seen: dict[int, int] | None = None) 
 
 _own = post_cache_version.alias("own_version")
 _site = post_cache_version.alias("site_version")
+# Built once: on the hottest path, building the statement cost more than running it. The
+# visibility test is Post.is_public_clause() with the moment as a parameter.
+_ARTICLE_STATE = (
+    select(
+        Post.id,
+        Post.replies_open,
+        Post.published_at,
+        func.coalesce(_own.c.version, 0).label("version"),
+        func.coalesce(_site.c.version, 0).label("site_version"),
+    )
+    .select_from(Post)
+    .outerjoin(_own, _own.c.post_id == Post.id)
+    .outerjoin(_site, _site.c.post_id == SITE_WIDE)
+    .where(
+        Post.slug == bindparam("slug"),
+        Post.status.in_(("published", "scheduled")),
+        Post.published_at.is_not(None),
+        Post.published_at <= bindparam("now", type_=Post.published_at.type),
+    )
+)
 
 
 def public_article_state(slug: str):
@@ -131,19 +152,7 @@ def public_article_state(slug: str):
     A row with id, replies_open, published_at, version, site_version; None when the slug names
     no public post.
     """
-    return db.session.execute(
-        select(
-            Post.id,
-            Post.replies_open,
-            Post.published_at,
-            func.coalesce(_own.c.version, 0).label("version"),
-            func.coalesce(_site.c.version, 0).label("site_version"),
-        )
-        .select_from(Post)
-        .outerjoin(_own, _own.c.post_id == Post.id)
-        .outerjoin(_site, _site.c.post_id == SITE_WIDE)
-        .where(Post.slug == slug, Post.is_public_clause())
-    ).first()
+    return db.session.execute(_ARTICLE_STATE, {"slug": slug, "now": clock.now()}).first()
 
 
 def _next_due(now: datetime) -> datetime | None:

@@ -217,3 +217,18 @@ def test_a_setting_changed_at_run_time_is_never_served_stale(app, client, add_po
     app.config["SITE_NAME"] = "The Alder Valley Courier"
     page = client.get("/").get_data(as_text=True)
     assert "The Alder Valley Courier" in page and "The Riverside Ledger" not in page
+
+
+def test_hidden_posts_stay_hidden_on_the_cached_path(app, client, add_post) -> None:
+    draft = add_post("Draft story", status="draft")
+    later = add_post(
+        "Embargoed story", status="scheduled", published_at=clock.now() + timedelta(hours=1)
+    )
+    shown = add_post("Shown story")
+    for _ in range(2):
+        assert client.get(f"/posts/{shown}").status_code == 200
+        assert client.get(f"/posts/{draft}").status_code == 404
+        assert client.get(f"/posts/{later}").status_code == 404
+        assert client.get("/posts/no-such-story").status_code == 404
+    clock.advance(2 * 3600)
+    assert "Embargoed story" in client.get(f"/posts/{later}").get_data(as_text=True)
