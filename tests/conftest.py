@@ -4,12 +4,14 @@ import os
 import re
 import shutil
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
 from blog import clock, create_app
@@ -20,6 +22,7 @@ from blog.extensions import db
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 SEED_FILE = SHARED_DIR / "seeds" / "000_0e5c6ea36a4d1198.txt"
 CHROMIUM = "/usr/bin/chromium"
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 BASE_TEST_CONFIG = {
     "TESTING": True,
@@ -225,3 +228,49 @@ def seed_file(tmp_path: Path, seed_text: str) -> Path:
     copy = tmp_path / "seed.txt"
     shutil.copyfile(SEED_FILE, copy)
     return copy
+
+
+@pytest.fixture
+def make_pg_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build apps on fresh PostgreSQL schemas of TEST_DATABASE_URL, each dropped afterwards,
+    so tests running at once on one database never see each other's rows."""
+    if not DATABASE_URL:
+        pytest.skip("TEST_DATABASE_URL is not set (a PostgreSQL database to test against)")
+    admin = create_engine(DATABASE_URL)
+    made: list[tuple[Flask, str]] = []
+
+    def build(**overrides) -> Flask:
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        instance = tmp_path / f"instance-{schema}"
+        app = create_app(
+            {
+                **BASE_TEST_CONFIG,
+                "INSTANCE_PATH": str(instance),
+                "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
+                "SQLALCHEMY_ENGINE_OPTIONS": {
+                    "connect_args": {"options": f"-csearch_path={schema}"}
+                },
+                **overrides,
+            }
+        )
+        made.append((app, schema))
+        upgrade_schema(app)
+        return app
+
+    try:
+        yield build
+    finally:
+        for app, schema in made:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_app(make_pg_app) -> Flask:
+    return make_pg_app()

@@ -4,19 +4,12 @@ Each test migrates a schema of its own in TEST_DATABASE_URL and drops it afterwa
 """
 
 import os
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import BASE_TEST_CONFIG
 from desk_support import make_user, sign_in
-from flask import Flask
-from sqlalchemy import create_engine, text
 
-from blog import create_app
-from blog.database import upgrade_schema
 from blog.extensions import db
 from blog.models import Post, Reply, Revision
 
@@ -27,32 +20,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(not DATABASE_URL, reason="TEST_DATABASE_URL is not set"),
 ]
-
-
-@pytest.fixture
-def pg_app(tmp_path: Path) -> Iterator[Flask]:
-    schema = f"desk_{uuid.uuid4().hex[:12]}"
-    owner = create_engine(DATABASE_URL)
-    with owner.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    app = create_app(
-        {
-            **BASE_TEST_CONFIG,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}},
-        }
-    )
-    try:
-        upgrade_schema(app)
-        yield app
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        with owner.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        owner.dispose()
 
 
 def test_wxr_import_twice_and_queue_on_postgres(pg_app):

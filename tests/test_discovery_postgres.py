@@ -6,22 +6,17 @@ tests running at the same time on the same database never see each other's rows.
 
 import os
 import re
-import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import BASE_TEST_CONFIG
 from discovery_helpers import delete_post, edit_post
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from blog import clock, create_app
+from blog import clock
 from blog.articles import create_post
-from blog.database import upgrade_schema
 from blog.extensions import db
 
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -30,32 +25,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(not DATABASE_URL, reason="TEST_DATABASE_URL is not set"),
 ]
-
-
-@pytest.fixture
-def pg_app(tmp_path: Path) -> Iterator[Flask]:
-    schema = f"discovery_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(DATABASE_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    app = create_app(
-        {
-            **BASE_TEST_CONFIG,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}},
-        }
-    )
-    try:
-        upgrade_schema(app)
-        yield app
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def add(app: Flask, title: str, **fields) -> str:

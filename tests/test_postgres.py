@@ -6,20 +6,16 @@ included, run on PostgreSQL every time) and drops it afterwards.
 
 import os
 import re
-import uuid
-from collections.abc import Callable, Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from conftest import BASE_TEST_CONFIG, REPLY_DEFAULTS, reply_form_fields
+from conftest import REPLY_DEFAULTS, reply_form_fields
 from flask import Flask
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 from test_sql_counts import fill, statements_per_page
 
-from blog import clock, create_app
+from blog import clock
 from blog.articles import ContradictionInput, create_post
-from blog.database import upgrade_schema
 from blog.extensions import db
 from blog.models import Reply, Tag
 
@@ -29,49 +25,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(not DATABASE_URL, reason="TEST_DATABASE_URL is not set"),
 ]
-
-
-@pytest.fixture
-def make_pg_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
-    """Build apps on fresh PostgreSQL schemas; every schema is dropped after the test."""
-    admin = create_engine(DATABASE_URL)
-    made: list[tuple[Flask, str]] = []
-
-    def build(**overrides) -> Flask:
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        instance = tmp_path / f"instance-{schema}"
-        app = create_app(
-            {
-                **BASE_TEST_CONFIG,
-                "INSTANCE_PATH": str(instance),
-                "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
-                "SQLALCHEMY_ENGINE_OPTIONS": {
-                    "connect_args": {"options": f"-csearch_path={schema}"}
-                },
-                **overrides,
-            }
-        )
-        made.append((app, schema))
-        upgrade_schema(app)
-        return app
-
-    try:
-        yield build
-    finally:
-        for app, schema in made:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture
-def pg_app(make_pg_app) -> Flask:
-    return make_pg_app()
 
 
 def add_post(app: Flask, title: str, **fields) -> str:
