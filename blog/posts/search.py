@@ -7,7 +7,6 @@ plain text. The index itself (table `post_search`) is kept in step by database t
 in migration 0002_search.
 """
 
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -19,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Post
-from .queries import requested_page
+from .queries import Page, requested_page
 from .views import bp
 
 MAX_TERMS = 12
@@ -178,34 +177,10 @@ class Hit:
 
 
 @dataclass
-class ResultPage:
-    """One page of hits, shaped like Flask-SQLAlchemy's pagination where templates need it."""
+class ResultPage(Page):
+    """One page of hits, with the parsed query the template shows back."""
 
-    items: list[Hit]
-    page: int
-    per_page: int
-    total: int
     terms: ParsedQuery = field(default_factory=ParsedQuery)
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def _sqlite_rows(expression: str, limit: int, offset: int):
