@@ -45,5 +45,22 @@ def save_desk_words(config_key: str, words: list[str]) -> None:
 
 def words(config_key: str) -> list[str]:
     """Config words followed by the desk's words, without repeats: what the reply rules use."""
-    combined = list(current_app.config.get(config_key) or []) + desk_words(config_key)
+    return _combined(config_key, desk_words(config_key))
+
+
+def all_words() -> dict[str, list[str]]:
+    """Every list `words()` gives, keyed by config key, read in one statement (the reply
+    POST needs both lists, and each statement is a good share of that request's time)."""
+    rows = db.session.execute(
+        select(Setting.key, Setting.value).where(Setting.key.in_(list(SETTING_KEYS.values())))
+    )
+    stored = {key: value for key, value in rows}
+    return {
+        config_key: _combined(config_key, split_words(stored.get(setting_key) or ""))
+        for config_key, setting_key in SETTING_KEYS.items()
+    }
+
+
+def _combined(config_key: str, desk: list[str]) -> list[str]:
+    combined = list(current_app.config.get(config_key) or []) + desk
     return split_words("\n".join(combined))

@@ -67,14 +67,17 @@ def find_parent(post: Post, raw_parent_id: str | None) -> tuple[bool, Reply | No
 def find_duplicate(post_id: int, name: str, email: str, body: str) -> Reply | None:
     """An earlier reply on this post by the same name or email with the same folded text."""
     folded = fold_text(body)
-    candidates = db.session.scalars(
-        select(Reply).where(
+    # Plain (id, body) rows: building a full Reply for every earlier reply by this person
+    # cost more than the query, and a duplicate is rare.
+    candidates = db.session.execute(
+        select(Reply.id, Reply.body).where(
             Reply.post_id == post_id,
             Reply.status != "trash",
             or_(func.lower(Reply.name) == name.lower(), Reply.email == email.lower()),
         )
     )
-    return next((r for r in candidates if fold_text(r.body) == folded), None)
+    match = next((row.id for row in candidates if fold_text(row.body) == folded), None)
+    return None if match is None else db.session.get(Reply, match)
 
 
 def flood_wait_seconds(ip_hash: str, email: str, now: datetime, flood_seconds: int) -> int:

@@ -106,18 +106,19 @@ def create(slug: str):
             return _form_back(post, form, 429, message, {"Retry-After": str(wait)})
 
     texts = [name, email, website, body]
+    word_lists = moderation_settings.all_words()
     verdict = rules.decide(
         trap=rules.trap_reason(
             honeypot=(form.homepage.data or "").strip(),
             form_age_seconds=form_age,
             min_seconds=float(config["REPLY_MIN_SECONDS"]),
-            block_words=moderation_settings.words("REPLY_BLOCK_WORDS"),
+            block_words=word_lists["REPLY_BLOCK_WORDS"],
             texts=texts,
         ),
         hold=rules.hold_reason(
             body=body,
             max_links=int(config["REPLY_MAX_LINKS"]),
-            moderation_words=moderation_settings.words("REPLY_MODERATION_WORDS"),
+            moderation_words=word_lists["REPLY_MODERATION_WORDS"],
             texts=texts,
         ),
         mode=config["REPLY_MODERATION"],
@@ -142,6 +143,10 @@ def create(slug: str):
     )
     db.session.add(reply)
     try:
+        db.session.flush()
+        # Out of the session before the commit, so the commit does not expire it: the redirect
+        # and the email read what was just stored without loading the row again.
+        db.session.expunge(reply)
         db.session.commit()
     except IntegrityError:
         # Two clicks raced: the other request stored this very form first.
