@@ -93,12 +93,13 @@ def build_tag() -> str:
     templates = app.extensions.get("page_cache_templates")
     if templates is None:
         templates = app.extensions["page_cache_templates"] = _templates_digest(app)
-    settings = hashlib.sha256()
-    for key in sorted(app.config):
-        value = app.config[key]
-        if isinstance(value, _PLAIN) and not key.startswith(_HOST_ONLY):
-            settings.update(f"{key}={value!r}\n".encode())
-    return f"{templates}.{settings.hexdigest()[:12]}"
+    # One string hashed once (same digest as hashing line by line, at a fraction of the cost).
+    lines = "".join(
+        f"{key}={value!r}\n"
+        for key, value in sorted(app.config.items())
+        if isinstance(value, _PLAIN) and not key.startswith(_HOST_ONLY)
+    )
+    return f"{templates}.{hashlib.sha256(lines.encode()).hexdigest()[:12]}"
 
 
 _VERSIONS = select(post_cache_version.c.post_id, post_cache_version.c.version).where(
@@ -108,7 +109,9 @@ _VERSIONS = select(post_cache_version.c.post_id, post_cache_version.c.version).w
 
 def versions(*ids: int) -> dict[int, int]:
     """The current version of each row asked for, in one statement (0 when a row is missing)."""
-    rows = db.session.execute(_VERSIONS, {"ids": list(ids)})
+    # On the session's connection: plain columns need none of the ORM's result handling,
+    # which cost as much as the statement itself.
+    rows = db.session.connection().execute(_VERSIONS, {"ids": list(ids)})
     found = {row[0]: row[1] for row in rows}
     return {i: found.get(i, 0) for i in ids}
 
@@ -152,7 +155,8 @@ def public_article_state(slug: str):
     A row with id, replies_open, published_at, version, site_version; None when the slug names
     no public post.
     """
-    return db.session.execute(_ARTICLE_STATE, {"slug": slug, "now": clock.now()}).first()
+    params = {"slug": slug, "now": clock.now()}
+    return db.session.connection().execute(_ARTICLE_STATE, params).first()
 
 
 def _next_due(now: datetime) -> datetime | None:

@@ -19,7 +19,14 @@ class Stamp:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="reply-form-stamp")
+    """One serializer per app and secret key: building it on every form cost a good share of
+    a cached article page."""
+    secret = current_app.config["SECRET_KEY"]
+    made = current_app.extensions.get("reply_form_stamp")
+    if made is None or made[0] != secret:
+        made = (secret, URLSafeSerializer(secret, salt="reply-form-stamp"))
+        current_app.extensions["reply_form_stamp"] = made
+    return made[1]
 
 
 def issue(now: float | None = None) -> str:
