@@ -48,12 +48,13 @@ def words(config_key: str) -> list[str]:
     return _combined(config_key, desk_words(config_key))
 
 
+_BOTH_LISTS = select(Setting.key, Setting.value).where(Setting.key.in_(list(SETTING_KEYS.values())))
+
+
 def all_words() -> dict[str, list[str]]:
     """Every list `words()` gives, keyed by config key, read in one statement (the reply
     POST needs both lists, and each statement is a good share of that request's time)."""
-    rows = db.session.execute(
-        select(Setting.key, Setting.value).where(Setting.key.in_(list(SETTING_KEYS.values())))
-    )
+    rows = db.session.connection().execute(_BOTH_LISTS)
     stored = {key: value for key, value in rows}
     return {
         config_key: _combined(config_key, split_words(stored.get(setting_key) or ""))

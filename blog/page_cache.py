@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from flask import Flask, current_app, request, session
+from flask import Flask, abort, current_app, request, session
 from flask_login import current_user
 from sqlalchemy import Column, Integer, MetaData, Table, bindparam, func, select
 
@@ -125,6 +125,24 @@ def article_key(post_id: int, closed: bool, seen: dict[int, int] | None = None) 
     )
 
 
+# Post.is_public_clause() with the moment as a parameter, for statements built once.
+_PUBLIC = (
+    Post.status.in_(("published", "scheduled")),
+    Post.published_at.is_not(None),
+    Post.published_at <= bindparam("now", type_=Post.published_at.type),
+)
+_PUBLIC_POST = select(Post).where(Post.slug == bindparam("slug"), *_PUBLIC)
+
+
+def public_post_or_404(slug: str) -> Post:
+    """posts.queries.public_post_or_404 with its statement built once (the reply POST's path,
+    where building it cost more than running it)."""
+    post = db.session.scalar(_PUBLIC_POST, {"slug": slug, "now": clock.now()})
+    if post is None:
+        abort(404)
+    return post
+
+
 _own = post_cache_version.alias("own_version")
 _site = post_cache_version.alias("site_version")
 # Built once: on the hottest path, building the statement cost more than running it. The
@@ -140,12 +158,7 @@ _ARTICLE_STATE = (
     .select_from(Post)
     .outerjoin(_own, _own.c.post_id == Post.id)
     .outerjoin(_site, _site.c.post_id == SITE_WIDE)
-    .where(
-        Post.slug == bindparam("slug"),
-        Post.status.in_(("published", "scheduled")),
-        Post.published_at.is_not(None),
-        Post.published_at <= bindparam("now", type_=Post.published_at.type),
-    )
+    .where(Post.slug == bindparam("slug"), *_PUBLIC)
 )
 
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from ..extensions import db
 from ..models import Post, Reply
@@ -64,17 +64,24 @@ def find_parent(post: Post, raw_parent_id: str | None) -> tuple[bool, Reply | No
     return True, parent
 
 
+# The reply POST's statements, built once: on that path building them cost as much as
+# running them. Plain (id, body) rows for the duplicate check: a duplicate is rare, and a whole
+# Reply for every earlier reply by this person cost more than the query.
+_DUPLICATE_CANDIDATES = select(Reply.id, Reply.body).where(
+    Reply.post_id == bindparam("post_id"),
+    Reply.status != "trash",
+    or_(func.lower(Reply.name) == bindparam("name"), Reply.email == bindparam("email")),
+)
+_APPROVED_BY_EMAIL = (
+    select(Reply.id).where(Reply.email == bindparam("email"), Reply.status == "approved").limit(1)
+)
+
+
 def find_duplicate(post_id: int, name: str, email: str, body: str) -> Reply | None:
     """An earlier reply on this post by the same name or email with the same folded text."""
     folded = fold_text(body)
-    # Plain (id, body) rows: building a full Reply for every earlier reply by this person
-    # cost more than the query, and a duplicate is rare.
-    candidates = db.session.execute(
-        select(Reply.id, Reply.body).where(
-            Reply.post_id == post_id,
-            Reply.status != "trash",
-            or_(func.lower(Reply.name) == name.lower(), Reply.email == email.lower()),
-        )
+    candidates = db.session.connection().execute(
+        _DUPLICATE_CANDIDATES, {"post_id": post_id, "name": name.lower(), "email": email.lower()}
     )
     match = next((row.id for row in candidates if fold_text(row.body) == folded), None)
     return None if match is None else db.session.get(Reply, match)
@@ -141,14 +148,8 @@ def hold_reason(*, body: str, max_links: int, moderation_words: list[str], texts
 
 def has_approved_reply(email: str) -> bool:
     """This email already has a reply a person approved."""
-    return (
-        db.session.scalar(
-            select(Reply.id)
-            .where(Reply.email == email.lower(), Reply.status == "approved")
-            .limit(1)
-        )
-        is not None
-    )
+    found = db.session.connection().execute(_APPROVED_BY_EMAIL, {"email": email.lower()})
+    return found.first() is not None
 
 
 def moderation_verdict(mode: str, *, email: str, is_staff: bool) -> Verdict:

@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from .. import clock, page_cache
 from ..extensions import cache, db
 from ..models import Post, Reply
-from ..posts.queries import load_parts, public_post_or_404
+from ..posts.queries import load_parts
 from . import form_token
 from .forms import ReplyForm
 from .ownership import own_reply_ids, remembered_author
@@ -118,7 +118,7 @@ def render_article_page(slug: str):
     by versions the database bumps on every change the page shows, so it is never stale."""
     own_ids = own_reply_ids()
     if not _shared_view(own_ids):
-        return render_article(public_post_or_404(slug))
+        return render_article(page_cache.public_post_or_404(slug))
     state = page_cache.public_article_state(slug)
     if state is None:
         abort(404)
@@ -127,11 +127,11 @@ def render_article_page(slug: str):
     key = page_cache.article_key(state.id, closed, seen)
     parts = cache.get(key)
     if parts is None:
-        parts = _render_shared_parts(public_post_or_404(slug), closed)
+        parts = _render_shared_parts(page_cache.public_post_or_404(slug), closed)
         cache.set(key, parts)
     if len(parts) == 1:
         return parts[0]
-    form_html = _fresh_form_html(lambda: public_post_or_404(slug), parts[2])
+    form_html = _fresh_form_html(lambda: page_cache.public_post_or_404(slug), parts[2])
     return parts[0] + form_html + parts[1]
 
 

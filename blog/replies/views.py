@@ -16,13 +16,13 @@ from flask import (
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock, moderation_settings
+from .. import clock, moderation_settings, page_cache
 from ..extensions import db
 from ..models import Post, Reply
-from ..posts.queries import public_post_or_404
+from ..posts import queries as _posts  # noqa: F401  (blog.posts imports .threads: load it first)
 from ..rendering import render_reply_text
 from . import form_token, notify, rules
 from .forms import EditReplyForm, ReplyForm
@@ -30,6 +30,9 @@ from .ownership import forget_author, own_reply_ids, remember_own_reply, set_rem
 from .threads import render_article
 
 bp = Blueprint("replies", __name__)
+
+# Built once: on the reply POST, building a statement cost about as much as running it.
+_BY_NONCE = select(Reply).where(Reply.form_nonce == bindparam("nonce"))
 
 EXPIRED_MESSAGE = (
     "This form expired before it was sent, so nothing was saved. Your text is still below: "
@@ -56,7 +59,7 @@ def _form_back(post: Post, form: ReplyForm, status: int, message: str, headers=N
 def create(slug: str):
     """Accept a reader's reply: 303 to it, or the form back with a reason and the text kept."""
     config = current_app.config
-    post = public_post_or_404(slug)
+    post = page_cache.public_post_or_404(slug)
     now = clock.now()
     if rules.replies_closed(post, now, config.get("REPLY_CLOSE_AFTER_DAYS")):
         abort(403, "Replies are closed on this article.")
@@ -82,7 +85,7 @@ def create(slug: str):
     name, email = form.name.data, form.email.data.lower()
     website, body = form.website.data or "", form.body.data.replace("\r\n", "\n")
     if stamp:
-        earlier = db.session.scalar(select(Reply).where(Reply.form_nonce == stamp.nonce))
+        earlier = db.session.scalar(_BY_NONCE, {"nonce": stamp.nonce})
         if earlier is not None and rules.fold_text(earlier.body) == rules.fold_text(body):
             return _redirect_to_reply(earlier, slug)
 
@@ -151,7 +154,7 @@ def create(slug: str):
     except IntegrityError:
         # Two clicks raced: the other request stored this very form first.
         db.session.rollback()
-        earlier = db.session.scalar(select(Reply).where(Reply.form_nonce == stamp.nonce))
+        earlier = db.session.scalar(_BY_NONCE, {"nonce": stamp.nonce})
         if earlier is None:
             raise
         return _redirect_to_reply(earlier, slug)
