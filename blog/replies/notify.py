@@ -40,11 +40,7 @@ def notify_held_reply(app: Flask, post: Post, reply: Reply) -> None:
     host = app.config.get("MAIL_SERVER")
     if not host or not app.config.get("MODERATION_EMAIL") or reply.status != "pending":
         return
-    queue_url = (
-        url_for("admin.replies", status="pending", _external=True)
-        if ("admin.replies" in app.view_functions)
-        else url_for("posts.index", _external=True)
-    )
+    queue_url = url_for("admin.replies", status="pending", _external=True)
     message = build_message(app, post, reply, queue_url)
     thread = threading.Thread(
         target=_send, args=(host, int(app.config.get("MAIL_PORT", 25)), message, app), daemon=True
