@@ -1,5 +1,6 @@
 """Shared fixtures: a fresh app with its own instance folder and SQLite file per test."""
 
+import functools
 import os
 import re
 import shutil
@@ -79,19 +80,21 @@ def runner(app: Flask):
     return app.test_cli_runner()
 
 
+def publish_post(app: Flask, title: str = "Bridge vote passes", **fields) -> str:
+    """Create a post in this app's database (published five minutes ago unless told
+    otherwise) and return its slug."""
+    fields.setdefault("body", "The council voted on Tuesday.\n\nWork starts in spring.")
+    fields.setdefault("published_at", clock.now() - timedelta(minutes=5))
+    with app.app_context():
+        post = create_post(title=title, **fields)
+        db.session.commit()
+        return post.slug
+
+
 @pytest.fixture
 def add_post(app: Flask) -> Callable[..., str]:
-    """Create a post (published now unless told otherwise) and return its slug."""
-
-    def add(title: str = "Bridge vote passes", **fields) -> str:
-        fields.setdefault("body", "The council voted on Tuesday.\n\nWork starts in spring.")
-        fields.setdefault("published_at", clock.now() - timedelta(minutes=5))
-        with app.app_context():
-            post = create_post(title=title, **fields)
-            db.session.commit()
-            return post.slug
-
-    return add
+    """publish_post bound to this test's app."""
+    return functools.partial(publish_post, app)
 
 
 @pytest.fixture

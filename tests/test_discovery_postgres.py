@@ -11,12 +11,12 @@ from datetime import timedelta
 
 import feedparser
 import pytest
+from conftest import publish_post
 from discovery_helpers import delete_post, edit_post
 from flask import Flask
 from sqlalchemy import text
 
 from blog import clock
-from blog.articles import create_post
 from blog.extensions import db
 
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -28,12 +28,8 @@ pytestmark = [
 
 
 def add(app: Flask, title: str, **fields) -> str:
-    fields.setdefault("body", "Plain text.")
-    fields.setdefault("published_at", clock.now() - timedelta(minutes=5))
-    with app.app_context():
-        post = create_post(title=title, **fields)
-        db.session.commit()
-        return post.slug
+    """A post whose body holds no word the searches look for, unless a test gives one."""
+    return publish_post(app, title, **{"body": "Plain text.", **fields})
 
 
 def titles(response) -> list[str]:

@@ -9,13 +9,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import REPLY_DEFAULTS, reply_form_fields
+from conftest import REPLY_DEFAULTS, publish_post, reply_form_fields
 from flask import Flask
 from sqlalchemy import func, select, text
 from test_sql_counts import fill, statements_per_page
 
 from blog import clock
-from blog.articles import ContradictionInput, create_post
+from blog.articles import ContradictionInput
 from blog.extensions import db
 from blog.models import Reply, Tag
 
@@ -27,15 +27,6 @@ pytestmark = [
 ]
 
 
-def add_post(app: Flask, title: str, **fields) -> str:
-    fields.setdefault("body", "The council voted on Tuesday.")
-    fields.setdefault("published_at", clock.now() - timedelta(minutes=5))
-    with app.app_context():
-        post = create_post(title=title, **fields)
-        db.session.commit()
-        return post.slug
-
-
 def send(client, slug: str, **fields):
     page = client.get(f"/posts/{slug}")
     assert page.status_code == 200
@@ -45,7 +36,7 @@ def send(client, slug: str, **fields):
 
 def test_reader_pages_on_postgres(pg_app: Flask) -> None:
     pg_app.config["POSTS_PER_PAGE"] = 2
-    slug = add_post(
+    slug = publish_post(
         pg_app,
         "Council approves footbridge",
         tags=["Council"],
@@ -54,8 +45,8 @@ def test_reader_pages_on_postgres(pg_app: Flask) -> None:
         contradictions=[ContradictionInput("Costs differ.", [1, 2])],
     )
     for n in range(3):
-        add_post(pg_app, f"Older story {n}", published_at=clock.now() - timedelta(hours=n + 1))
-    add_post(pg_app, "Draft story", status="draft")
+        publish_post(pg_app, f"Older story {n}", published_at=clock.now() - timedelta(hours=n + 1))
+    publish_post(pg_app, "Draft story", status="draft")
     client = pg_app.test_client()
 
     front = client.get("/").get_data(as_text=True)
@@ -70,7 +61,7 @@ def test_reader_pages_on_postgres(pg_app: Flask) -> None:
 
 
 def test_reply_post_threads_and_shows_at_once(pg_app: Flask) -> None:
-    slug = add_post(pg_app, "Library hours")
+    slug = publish_post(pg_app, "Library hours")
     client = pg_app.test_client()
     client.get(f"/posts/{slug}")  # the shared page is cached before the reply arrives
     first = send(client, slug, body="Open on Sundays, please.")
@@ -89,7 +80,7 @@ def test_reply_post_threads_and_shows_at_once(pg_app: Flask) -> None:
 
 def test_duplicate_and_flood_rules_on_postgres(make_pg_app) -> None:
     app = make_pg_app(REPLY_FLOOD_SECONDS=15)
-    slug = add_post(app, "Bridge costs")
+    slug = publish_post(app, "Bridge costs")
     client = app.test_client()
     assert send(client, slug, body="The estimate moved twice.").status_code == 303
     clock.advance(60)
@@ -106,7 +97,7 @@ def test_duplicate_and_flood_rules_on_postgres(make_pg_app) -> None:
 
 
 def test_version_triggers_keep_the_cached_page_fresh_on_postgres(pg_app: Flask) -> None:
-    slug = add_post(pg_app, "Market stays", tags=["Business"])
+    slug = publish_post(pg_app, "Market stays", tags=["Business"])
     client = pg_app.test_client()
     with pg_app.app_context():
         post_id = db.session.scalar(text("SELECT id FROM post WHERE slug = :s"), {"s": slug})

@@ -102,6 +102,15 @@ def _editor(post: Post | None):
     apply(post, data)
     db.session.add(post)
     db.session.flush()
+    _keep_revision(post)
+    record("post-create" if is_new else "post-edit", f"post:{post.id}", post.title)
+    db.session.commit()
+    flash(_saved_message(post), "info")
+    return redirect(url_for("admin.edit_post", post_id=post.id), code=303)
+
+
+def _keep_revision(post: Post) -> None:
+    """Snapshot the post as it now stands, signed by the staff member saving it."""
     db.session.add(
         Revision(
             post_id=post.id,
@@ -110,10 +119,6 @@ def _editor(post: Post | None):
             snapshot=take_snapshot(post),
         )
     )
-    record("post-create" if is_new else "post-edit", f"post:{post.id}", post.title)
-    db.session.commit()
-    flash(_saved_message(post), "info")
-    return redirect(url_for("admin.edit_post", post_id=post.id), code=303)
 
 
 @bp.route("/posts/new", methods=["GET", "POST"])
@@ -204,14 +209,7 @@ def restore_revision(revision_id: int):
     post = _post_or_404(revision.post_id)
     restore(post, revision.snapshot)
     db.session.flush()
-    db.session.add(
-        Revision(
-            post_id=post.id,
-            author_id=current_user.id,
-            created_at=clock.now(),
-            snapshot=take_snapshot(post),
-        )
-    )
+    _keep_revision(post)
     record("post-restore", f"post:{post.id}", f"restored revision {revision.id}")
     db.session.commit()
     flash("Revision restored. The version it replaced is kept in the list below.", "info")

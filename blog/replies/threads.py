@@ -48,6 +48,11 @@ def visible_replies(post: Post, own_ids: set[int]) -> list[Reply]:
     )
 
 
+def shown_reply_count(replies: list[Reply]) -> int:
+    """The count in the replies heading: approved replies still standing (not own pending)."""
+    return sum(1 for r in replies if r.status == "approved" and not r.withdrawn_at)
+
+
 def build_thread(replies: list[Reply], own_ids: set[int]) -> list[ThreadNode]:
     """Nest replies under their parents; one whose parent is hidden stands at the top level."""
     nodes = {r.id: ThreadNode(r, is_own=r.id in own_ids) for r in replies}
@@ -104,7 +109,7 @@ def _render_shared_parts(post: Post, closed: bool) -> list[str]:
         thread=build_thread(replies, set()),
         form_slot=Markup(FORM_SLOT),
         replies_closed=closed,
-        reply_count=sum(1 for r in replies if r.status == "approved" and not r.withdrawn_at),
+        reply_count=shown_reply_count(replies),
         max_depth=current_app.config["REPLY_MAX_DEPTH"],
     )
     parts = page.split(FORM_SLOT)
@@ -189,7 +194,6 @@ def render_article(
             form.parent_id.data = ""
             parent = None
     closed = replies_closed(post, clock.now(), current_app.config.get("REPLY_CLOSE_AFTER_DAYS"))
-    approved_count = sum(1 for r in replies if r.status == "approved" and not r.withdrawn_at)
     body = render_template(
         "posts/article.html",
         post=post,
@@ -197,7 +201,7 @@ def render_article(
         form=form,
         replying_to=parent,
         replies_closed=closed,
-        reply_count=approved_count,
+        reply_count=shown_reply_count(replies),
         form_message=form_message,
         max_depth=current_app.config["REPLY_MAX_DEPTH"],
         edit_cutoff=clock.now() - timedelta(minutes=int(current_app.config["REPLY_EDIT_MINUTES"])),
