@@ -17,13 +17,17 @@ def test_sign_in_limit_holds_across_gunicorn_workers(make_app):
     if not redis_url:
         pytest.skip("TEST_REDIS_URL is unset (a Redis server for shared rate-limit counters)")
     app = make_app()
-    username = f"mara{uuid.uuid4().hex[:8]}"  # fresh counters in a Redis that outlives tests
+    run = uuid.uuid4().hex[:8]
+    username = f"mara{run}"
     make_user(app, username)
     env = {
         "BLOG_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         "BLOG_SECRET_KEY": "gunicorn-test-secret",
         "BLOG_RATELIMIT_STORAGE_URI": redis_url,
         "BLOG_LOGIN_LIMIT_PER_ACCOUNT": "3 per 15 minutes",
+        # Fresh counters: the Redis outlives this test, and earlier runs or other tests may
+        # have counted failed sign-ins from 127.0.0.1 under the per-address limit.
+        "BLOG_RATELIMIT_KEY_PREFIX": f"test-{run}",
     }
     outcomes = []
     with Gunicorn(env, workers=2) as server:
