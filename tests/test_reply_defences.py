@@ -122,6 +122,34 @@ def test_same_text_again_is_409_with_a_link_to_the_earlier_reply(site):
     assert len(rows(app)) == 1
 
 
+def test_same_name_in_other_case_with_another_email_is_still_a_duplicate(site):
+    app, slug = site()
+    client = app.test_client()
+    assert post(client, slug, body="Fix the crossing first").status_code == 303
+    again = post(client, slug, body="fix the crossing FIRST", name="READER one", email="b@ex.org")
+    assert again.status_code == 409
+    # Another person (other name, other email) may say the same thing.
+    other = post(client, slug, body="Fix the crossing first", name="Sam Lee", email="sam@ex.org")
+    assert other.status_code == 303
+    assert len(rows(app)) == 2
+
+
+@pytest.mark.sqlite_only(reason="reads SQLite's query plan")
+def test_duplicate_check_looks_names_up_by_index_not_by_reading_the_thread(site):
+    from blog.replies.rules import _DUPLICATE_CANDIDATES
+
+    app, _ = site()
+    with app.app_context():
+        connection = db.session.connection()
+        compiled = _DUPLICATE_CANDIDATES["sqlite"].compile(connection)
+        values = compiled.construct_params({"post_id": 1, "name": "x", "email": "y"})
+        params = tuple(values[name] for name in compiled.positiontup)
+        found = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params)
+        plan = " ".join(row[-1] for row in found)
+    assert "USING INDEX ix_reply_post_name (post_id=? AND name=?)" in plan
+    assert "USING INDEX ix_reply_post_email (post_id=? AND email=?)" in plan
+
+
 def test_double_click_gets_the_first_303_again_and_no_second_row(site):
     app, slug = site()
     client = app.test_client()
