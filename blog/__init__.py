@@ -39,7 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from . import auth, database  # noqa: F401  (user loader, SQLite connection settings)
-    from .extensions import cache, csrf, db, limiter, login_manager, migrate
+    from .extensions import cache, csrf, db, login_manager, migrate
     from .page_cache import include_object
     from .posts import search_schema
 
@@ -54,7 +54,6 @@ def _init_extensions(app: Flask) -> None:
         include_object=include_object,  # and off the cache version table
     )
     login_manager.init_app(app)
-    limiter.init_app(app)
     cache.init_app(app)
 
 

@@ -31,6 +31,9 @@ REPLY_MODERATION_WORDS: list[str] = []
 REPLY_BLOCK_WORDS: list[str] = []
 
 RATELIMIT_STORAGE_URI = "memory://"
+# Failed staff sign-ins allowed before 429, per account and per network address.
+LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
 
 # Page cache (blog/page_cache.py): per-process by default; "RedisCache" with CACHE_REDIS_URL
 # shares it between processes and machines. Keys carry database-kept versions, so either is

@@ -1,8 +1,6 @@
 """Extensions created unbound here and bound to an app in create_app()."""
 
 from flask_caching import Cache
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -21,9 +19,6 @@ migrate = LazyMigrate()  # binds Flask-Migrate on first use: workers skip Alembi
 login_manager = LoginManager()
 login_manager.login_view = "admin.login"
 login_manager.login_message = "Please sign in to use the newsroom desk."
-# No default limits: only staff sign-in is limited (reply POSTs have their own flood rule).
-# Storage comes from RATELIMIT_STORAGE_URI so limits hold across processes with Redis.
-limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
 # Page fragments and list counts (blog/page_cache.py); SimpleCache by default, Redis via
 # CACHE_TYPE/CACHE_REDIS_URL where several processes or machines serve.
 cache = Cache()

@@ -2,14 +2,15 @@
 
 from functools import lru_cache
 
-from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_limiter.util import get_remote_address
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db, limiter
+from ..errors import render_error
+from ..extensions import db
 from ..models import User
+from . import sign_in_limits
 from .access import record, safe_next
 from .blueprint import bp
 from .forms import LoginForm, PasswordForm
@@ -26,20 +27,7 @@ def _dummy_hash() -> str:
 
 def _account_key() -> str:
     """Rate-limit key for the account being tried (whatever was typed, case-folded)."""
-    return "account:" + (request.form.get("username") or "").strip().lower()[:64]
-
-
-def _account_limit() -> str:
-    return current_app.config.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
-
-
-def _address_limit() -> str:
-    return current_app.config.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
-
-
-def _failed(response) -> bool:
-    """Only failed attempts count: a successful sign-in answers 303."""
-    return response.status_code != 303
+    return (request.form.get("username") or "").strip().lower()[:64]
 
 
 def find_user(username: str) -> User | None:
@@ -48,22 +36,6 @@ def find_user(username: str) -> User | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    _account_limit,
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=_failed,
-    scope="desk-login-account",
-    error_message=LIMIT_MESSAGE,
-)
-@limiter.limit(
-    _address_limit,
-    key_func=get_remote_address,
-    methods=["POST"],
-    deduct_when=_failed,
-    scope="desk-login-address",
-    error_message=LIMIT_MESSAGE,
-)
 def login():
     """Sign a staff member in and go on to `next` (same site only) or the dashboard."""
     target = safe_next(request.args.get("next"), url_for("admin.index"))
@@ -71,7 +43,13 @@ def login():
         return redirect(target)
     form = LoginForm()
     if request.method == "POST":
+        account, address = _account_key(), request.remote_addr or ""
+        wait = sign_in_limits.seconds_to_wait(account, address)
+        if wait:  # even the right password waits until the window resets
+            page, status = render_error(429, LIMIT_MESSAGE)
+            return page, status, {"Retry-After": str(wait)}
         if not form.validate():
+            sign_in_limits.count_failure(account, address)
             return render_template("admin/login.html", form=form), 422
         user = find_user(form.username.data)
         if user is None:
@@ -81,6 +59,7 @@ def login():
             record("sign-in", f"user:{user.id}", user.username)
             db.session.commit()
             return redirect(target, code=303)
+        sign_in_limits.count_failure(account, address)
         form.password.errors.append(WRONG_CREDENTIALS)
         return render_template("admin/login.html", form=form, failed=True), 200
     return render_template("admin/login.html", form=form)
