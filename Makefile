@@ -1,10 +1,11 @@
-# Two commands: `make run` serves the demo site, `make test` runs the whole suite.
+# Two commands: `make run` serves the demo site, `make test` runs the whole suite
+# (`make test-postgres` runs it again on PostgreSQL and Redis).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app.py
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-postgres lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +32,14 @@ node_modules/.installed: package.json
 
 test: $(VENV)/.installed-test node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; \
+	exit $$status
+
+# The whole suite again with every test on a fresh schema of the PostgreSQL database
+# TEST_DATABASE_URL and its page cache and rate limits in the Redis at TEST_REDIS_URL (both
+# required); tests about SQLite itself skip, saying why. .ci/run runs it after `make test`.
+test-postgres: $(VENV)/.installed-test node_modules/.installed
+	TEST_BACKEND=postgres $(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; \
 	exit $$status
 

@@ -1,4 +1,11 @@
-"""Shared fixtures: a fresh app with its own instance folder and SQLite file per test."""
+"""Shared fixtures: a fresh app with its own instance folder and database per test.
+
+The database is a SQLite file in the instance folder by default. With TEST_BACKEND=postgres
+(and TEST_DATABASE_URL, TEST_REDIS_URL set) every app gets a fresh PostgreSQL schema of
+TEST_DATABASE_URL instead, migrated like a new site and dropped after the test, and keeps its
+page cache and rate-limit counters in Redis under a key prefix of its own, deleted after the
+test. Tests marked `sqlite_only(reason=...)` skip on that run, saying why.
+"""
 
 import functools
 import os
@@ -12,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from werkzeug.serving import make_server
 
 from blog import clock, create_app
@@ -24,6 +31,10 @@ SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 SEED_FILE = SHARED_DIR / "seeds" / "000_0e5c6ea36a4d1198.txt"
 CHROMIUM = "/usr/bin/chromium"
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+BACKENDS = ("sqlite", "postgres")
+TEST_BACKEND = os.environ.get("TEST_BACKEND", "sqlite")
+ON_POSTGRES = TEST_BACKEND == "postgres"
 
 BASE_TEST_CONFIG = {
     "TESTING": True,
@@ -36,6 +47,33 @@ BASE_TEST_CONFIG = {
 }
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if TEST_BACKEND not in BACKENDS:
+        raise pytest.UsageError(f"TEST_BACKEND={TEST_BACKEND!r}: use one of {', '.join(BACKENDS)}")
+    if ON_POSTGRES:
+        missing = [
+            name for name in ("TEST_DATABASE_URL", "TEST_REDIS_URL") if not os.environ.get(name)
+        ]
+        if missing:
+            raise pytest.UsageError(
+                f"TEST_BACKEND=postgres needs {' and '.join(missing)} "
+                "(a PostgreSQL database and a Redis server to run the suite against)"
+            )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the PostgreSQL run, skip tests marked sqlite_only with the reason they give."""
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is None:
+            continue
+        reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+        if not reason:
+            raise pytest.UsageError(f"{item.nodeid}: sqlite_only needs a reason")
+        if ON_POSTGRES:
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
 @pytest.fixture(autouse=True)
 def _real_clock() -> Iterator[None]:
     clock.reset()
@@ -43,26 +81,120 @@ def _real_clock() -> Iterator[None]:
     clock.reset()
 
 
-@pytest.fixture
-def make_app(tmp_path: Path) -> Callable[..., Flask]:
-    """Build an app in a temp instance folder; keyword arguments override the test config."""
-    counter = {"n": 0}
+def schema_url(url: str, schema: str) -> str:
+    """TEST_DATABASE_URL with the schema as the connection's search_path (and its name, to
+    find the schema's connections): in the URL, so a gunicorn started from the app's
+    SQLALCHEMY_DATABASE_URI reaches the same schema."""
+    return (
+        make_url(url)
+        .update_query_dict({"options": f"-csearch_path={schema}", "application_name": schema})
+        .render_as_string(hide_password=False)
+    )
 
-    def build(**overrides) -> Flask:
-        counter["n"] += 1
-        instance = tmp_path / f"instance{counter['n']}"
-        instance.mkdir()
-        config = {
-            **BASE_TEST_CONFIG,
-            "INSTANCE_PATH": str(instance),
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'blog.sqlite'}",
-            **overrides,
+
+class AppFactory:
+    """Builds migrated apps, each in an instance folder of its own under `folder`, on a
+    SQLite file there or (TEST_BACKEND=postgres) on a fresh schema of TEST_DATABASE_URL with
+    Redis for its page cache and rate limits; close() drops the schemas and Redis keys."""
+
+    def __init__(self, folder: Path, backend: str = TEST_BACKEND, redis: bool = ON_POSTGRES):
+        self.folder = folder
+        self.backend = backend
+        self.redis = redis
+        self.key_prefix = f"blogtest:{uuid.uuid4().hex[:12]}:"  # unique across runs too
+        self.apps: list[Flask] = []
+        self.schemas: list[str] = []
+        self._admin = create_engine(DATABASE_URL) if backend == "postgres" else None
+
+    def _database_config(self, name: str) -> dict:
+        if self.backend == "sqlite":
+            return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{self.folder / name / 'blog.sqlite'}"}
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        with self._admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        self.schemas.append(schema)
+        return {"SQLALCHEMY_DATABASE_URI": schema_url(DATABASE_URL, schema)}
+
+    def _shared_services_config(self, name: str) -> dict:
+        if not self.redis:
+            return {}
+        prefix = f"{self.key_prefix}{name}:"
+        return {
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": REDIS_URL,
+            "CACHE_KEY_PREFIX": f"{prefix}cache:",
+            "RATELIMIT_STORAGE_URI": REDIS_URL,
+            # The storage's own prefix leads every key (RATELIMIT_KEY_PREFIX would come after
+            # the library's "LIMITS:"), so the test's keys can be found and deleted.
+            "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"{prefix}limits"},
         }
+
+    def build(self, **overrides) -> Flask:
+        name = f"instance{len(self.apps) + 1}"
+        instance = self.folder / name
+        instance.mkdir()
+        config = {**BASE_TEST_CONFIG, "INSTANCE_PATH": str(instance)}
+        if "SQLALCHEMY_DATABASE_URI" not in overrides:  # a test sharing a database brings it
+            config.update(self._database_config(name))
+        config.update(self._shared_services_config(name))
+        config.update(overrides)
         app = create_app(config)
+        self.apps.append(app)
         upgrade_schema(app)
         return app
 
-    return build
+    def close(self) -> None:
+        try:
+            if self.backend == "postgres":
+                self._drop_schemas()
+        finally:
+            if self.redis:
+                _delete_redis_keys(self.key_prefix + "*")
+
+    def _drop_schemas(self) -> None:
+        for app in self.apps:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+        try:
+            with self._admin.begin() as connection:
+                connection.execute(text("SET LOCAL lock_timeout = '20s'"))
+                for schema in self.schemas:
+                    # Connections a test left open (a server thread, a killed worker's
+                    # neighbours) would hold locks the DROP waits for.
+                    connection.execute(
+                        text(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE application_name = :name AND pid <> pg_backend_pid()"
+                        ),
+                        {"name": schema},
+                    )
+                    connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        finally:
+            self._admin.dispose()
+
+
+def _delete_redis_keys(pattern: str) -> None:
+    import redis  # only the PostgreSQL run has Redis
+
+    store = redis.Redis.from_url(REDIS_URL)
+    try:
+        keys = list(store.scan_iter(match=pattern, count=1000))
+        if keys:
+            store.delete(*keys)
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build a migrated app in a temp instance folder on a database of its own (see the
+    module docstring); keyword arguments override the test config."""
+    factory = AppFactory(tmp_path)
+    try:
+        yield factory.build
+    finally:
+        factory.close()
 
 
 @pytest.fixture
@@ -236,42 +368,16 @@ def seed_file(tmp_path: Path, seed_text: str) -> Path:
 @pytest.fixture
 def make_pg_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     """Build apps on fresh PostgreSQL schemas of TEST_DATABASE_URL, each dropped afterwards,
-    so tests running at once on one database never see each other's rows."""
+    so tests running at once on one database never see each other's rows (on either run)."""
     if not DATABASE_URL:
         pytest.skip("TEST_DATABASE_URL is not set (a PostgreSQL database to test against)")
-    admin = create_engine(DATABASE_URL)
-    made: list[tuple[Flask, str]] = []
-
-    def build(**overrides) -> Flask:
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        instance = tmp_path / f"instance-{schema}"
-        app = create_app(
-            {
-                **BASE_TEST_CONFIG,
-                "INSTANCE_PATH": str(instance),
-                "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
-                "SQLALCHEMY_ENGINE_OPTIONS": {
-                    "connect_args": {"options": f"-csearch_path={schema}"}
-                },
-                **overrides,
-            }
-        )
-        made.append((app, schema))
-        upgrade_schema(app)
-        return app
-
+    (tmp_path / "pg").mkdir()
+    # Redis for the cache and limits when there is one; the default stores otherwise.
+    factory = AppFactory(tmp_path / "pg", backend="postgres", redis=bool(REDIS_URL))
     try:
-        yield build
+        yield factory.build
     finally:
-        for app, schema in made:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+        factory.close()
 
 
 @pytest.fixture

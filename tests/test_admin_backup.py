@@ -4,10 +4,13 @@ holds a consistent state. (On PostgreSQL it points to pg_dump: see test_admin_po
 import sqlite3
 import threading
 
+import pytest
+
 from blog.articles import create_post
 from blog.extensions import db
 
 
+@pytest.mark.sqlite_only(reason="flask backup copies the SQLite file (PostgreSQL: pg_dump)")
 def test_backup_taken_while_writing_is_intact(app, tmp_path):
     started = threading.Event()
     stop = threading.Event()

@@ -5,6 +5,7 @@ import re
 import uuid
 
 import pytest
+import redis
 from desk_support import make_user
 
 from tests.servers import Browserless, Gunicorn
@@ -30,18 +31,24 @@ def test_sign_in_limit_holds_across_gunicorn_workers(make_app):
         "BLOG_RATELIMIT_KEY_PREFIX": f"test-{run}",
     }
     outcomes = []
-    with Gunicorn(env, workers=2) as server:
-        for _ in range(6):
-            client = Browserless(server.url)
-            status, _, html = client.request("/admin/login")
-            assert status == 200
-            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-            status, headers, _ = client.request(
-                "/admin/login",
-                {"username": username, "password": "wrong guess", "csrf_token": token},
-            )
-            outcomes.append(status)
-            if status == 429:
-                assert int(headers["Retry-After"]) > 0
+    try:
+        with Gunicorn(env, workers=2) as server:
+            for _ in range(6):
+                client = Browserless(server.url)
+                status, _, html = client.request("/admin/login")
+                assert status == 200
+                token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+                status, headers, _ = client.request(
+                    "/admin/login",
+                    {"username": username, "password": "wrong guess", "csrf_token": token},
+                )
+                outcomes.append(status)
+                if status == 429:
+                    assert int(headers["Retry-After"]) > 0
+    finally:  # this run's counters, not left for 15 minutes in the shared Redis
+        store = redis.Redis.from_url(redis_url)
+        for key in store.scan_iter(match=f"LIMITS:LIMITER/test-{run}/*"):
+            store.delete(key)
+        store.close()
     # Counted in one place: with per-process memory each worker would allow three of its own.
     assert outcomes == [200, 200, 200, 429, 429, 429]

@@ -3,6 +3,7 @@
 import re
 import sqlite3
 
+import pytest
 from sqlalchemy import func, inspect, select
 
 from blog.extensions import db
@@ -134,6 +135,7 @@ def test_import_of_an_empty_file_fails_clearly(runner, tmp_path):
     assert "headline" in result.output
 
 
+@pytest.mark.sqlite_only(reason="flask backup copies the SQLite file (PostgreSQL: pg_dump)")
 def test_backup_is_a_consistent_copy(app, runner, add_post, tmp_path):
     add_post("Backed up story")
     dest = tmp_path / "copy.sqlite"

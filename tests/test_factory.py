@@ -3,6 +3,8 @@
 import os
 import stat
 
+import pytest
+
 from blog import create_app
 
 
@@ -38,6 +40,7 @@ def test_instance_config_and_environment_layers(tmp_path, monkeypatch):
     assert app.config["REPLY_MODERATION"] == "first-time"  # an untouched default
 
 
+@pytest.mark.sqlite_only(reason="checks the PRAGMAs every SQLite connection gets")
 def test_sqlite_connections_are_tuned(app):
     from sqlalchemy import text
 

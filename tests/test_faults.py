@@ -19,6 +19,10 @@ import pytest
 
 from tests.http_client import Browserish, form_controls
 
+pytestmark = pytest.mark.sqlite_only(
+    reason="breaks the disk, file system and write lock under the SQLite file the app serves from"
+)
+
 HARNESS = Path(__file__).with_name("fault_harness.py")
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -20,12 +20,11 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import encode_multipart
 
-from blog import clock, create_app
+from blog import clock
 from blog.articles import ContradictionInput, create_post
-from blog.database import upgrade_schema
 from blog.extensions import db
 from blog.models import Reply
-from tests.conftest import BASE_TEST_CONFIG, reply_form_fields
+from tests.conftest import AppFactory, reply_form_fields
 
 CORPUS = Path(__file__).with_name("hostile")
 PAYLOADS: list[str] = json.loads((CORPUS / "payloads.json").read_text())["payloads"]
@@ -111,17 +110,11 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[Site]:
-    instance = tmp_path_factory.mktemp("hostile")
-    app = create_app(
-        {
-            **BASE_TEST_CONFIG,
-            "WTF_CSRF_ENABLED": True,
-            "INSTANCE_PATH": str(instance),
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'blog.sqlite'}",
-        }
-    )
-    upgrade_schema(app)
-    yield Site(app)
+    factory = AppFactory(tmp_path_factory.mktemp("hostile"))  # SQLite or PostgreSQL, as make_app
+    try:
+        yield Site(factory.build(WTF_CSRF_ENABLED=True))
+    finally:
+        factory.close()
 
 
 def emails_in(text: str) -> set[str]:

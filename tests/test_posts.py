@@ -4,11 +4,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import make_url, update
 
 from blog import clock, create_app
 from blog.extensions import db
 from blog.models import Post
+from tests.conftest import DATABASE_URL, ON_POSTGRES
 
 
 def titles_on(html: str) -> list[str]:
@@ -100,13 +101,19 @@ def test_healthz_answers_ok_then_503_when_database_is_gone(app, client, tmp_path
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_data(as_text=True).strip() == "ok"
-    # An app whose database file sits in a folder that does not exist cannot connect.
+    # An app whose database cannot be reached: a SQLite file in a folder that does not exist,
+    # or on the PostgreSQL run a database the server does not have.
+    if ON_POSTGRES:
+        gone = make_url(DATABASE_URL).set(database="blog_test_no_such_database")
+        uri = gone.render_as_string(hide_password=False)
+    else:
+        uri = f"sqlite:///{tmp_path}/missing/dir/blog.sqlite"
     bad = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "x",
             "INSTANCE_PATH": str(tmp_path / "other"),
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/blog.sqlite",
+            "SQLALCHEMY_DATABASE_URI": uri,
         }
     )
     assert bad.test_client().get("/healthz").status_code == 503

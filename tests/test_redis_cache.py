@@ -6,16 +6,14 @@ Skips without TEST_REDIS_URL. Each test uses its own key prefix and deletes its 
 import os
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis
-from conftest import BASE_TEST_CONFIG, REPLY_DEFAULTS, reply_form_fields
+from conftest import REPLY_DEFAULTS, reply_form_fields
 from flask import Flask
 
-from blog import clock, create_app
+from blog import clock
 from blog.articles import create_post
-from blog.database import upgrade_schema
 from blog.extensions import db
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
@@ -33,28 +31,17 @@ def prefix() -> Iterator[str]:
     client.close()
 
 
-def machine(tmp_path: Path, name: str, database: Path, prefix: str) -> Flask:
+def machine(make_app, prefix: str, **database) -> Flask:
     """One 'machine': its own instance folder, the shared database and the shared Redis."""
-    instance = tmp_path / name
-    instance.mkdir()
-    app = create_app(
-        {
-            **BASE_TEST_CONFIG,
-            "INSTANCE_PATH": str(instance),
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-            "CACHE_TYPE": "RedisCache",
-            "CACHE_REDIS_URL": REDIS_URL,
-            "CACHE_KEY_PREFIX": prefix,
-        }
+    return make_app(
+        CACHE_TYPE="RedisCache", CACHE_REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix, **database
     )
-    upgrade_schema(app)
-    return app
 
 
-def test_two_machines_share_the_cache_and_its_invalidation(tmp_path, prefix) -> None:
-    database = tmp_path / "shared.sqlite"
-    one = machine(tmp_path, "one", database, prefix)
-    two = machine(tmp_path, "two", database, prefix)
+def test_two_machines_share_the_cache_and_its_invalidation(make_app, prefix) -> None:
+    one = machine(make_app, prefix)
+    shared = one.config["SQLALCHEMY_DATABASE_URI"]
+    two = machine(make_app, prefix, SQLALCHEMY_DATABASE_URI=shared)
     with one.app_context():
         create_post(title="Ferry returns", body="Text.", published_at=clock.now())
         db.session.commit()
