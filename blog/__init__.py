@@ -7,6 +7,8 @@ from typing import Any
 from flask import Flask
 
 from .secret import load_or_create_secret_key
+from .session_cookie import SessionCookie
+from .tracked_config import BlogFlask
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
@@ -14,7 +16,7 @@ MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then instance/config.py, then BLOG_* variables (or a test dict)."""
     instance_path = (test_config or {}).get("INSTANCE_PATH")
-    app = Flask(
+    app = BlogFlask(
         __name__,
         instance_path=instance_path,
         instance_relative_config=True,
@@ -28,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     else:
         app.config.from_mapping(test_config)
 
+    app.session_interface = SessionCookie()
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)

@@ -69,7 +69,7 @@ def cached_list_page(scope: str, render: Callable[[], str]) -> str:
     now = clock.now()
     seen = versions(POST_LIST, SITE_WIDE)
     key = (
-        f"list:{build_tag()}:{request.url_root}:{scope}:{request.args.get('page', '1')}:"
+        f"list:{build_tag()}:{site_address()}:{scope}:{request.args.get('page', '1')}:"
         f"{seen[POST_LIST]}.{seen[SITE_WIDE]}"
     )
     hit = cache.get(key)
@@ -93,21 +93,36 @@ def _templates_digest(app: Flask) -> str:
     return digest.hexdigest()[:12]
 
 
-def build_tag() -> str:
-    """Changes with the templates (read once a process) and with any setting (read every
-    view, so a setting changed at run time never meets a page cached before it). Only a
-    digest of the settings goes into keys, never their values."""
-    app = current_app._get_current_object()
-    templates = app.extensions.get("page_cache_templates")
-    if templates is None:
-        templates = app.extensions["page_cache_templates"] = _templates_digest(app)
+def _settings_digest(app: Flask) -> str:
     # One string hashed once (same digest as hashing line by line, at a fraction of the cost).
     lines = "".join(
         f"{key}={value!r}\n"
         for key, value in sorted(app.config.items())
         if isinstance(value, _PLAIN) and not key.startswith(_HOST_ONLY)
     )
-    return f"{templates}.{hashlib.sha256(lines.encode()).hexdigest()[:12]}"
+    return hashlib.sha256(lines.encode()).hexdigest()[:12]
+
+
+def build_tag() -> str:
+    """Changes with the templates (read once a process) and with any setting (recomputed
+    after every change to the config, which counts them: see tracked_config), so a setting
+    changed at run time never meets a page cached before it. Only a digest of the settings
+    goes into keys, never their values."""
+    app = current_app._get_current_object()
+    templates = app.extensions.get("page_cache_templates")
+    if templates is None:
+        templates = app.extensions["page_cache_templates"] = _templates_digest(app)
+    generation = getattr(app.config, "generation", None)
+    known = app.extensions.get("page_cache_settings")
+    if known is None or generation is None or known[0] != generation:
+        known = app.extensions["page_cache_settings"] = (generation, _settings_digest(app))
+    return f"{templates}.{known[1]}"
+
+
+def site_address() -> str:
+    """Scheme, host and script root of this request: pages hold absolute links to it, so
+    pages for different addresses are cached apart (cheaper than request.url_root)."""
+    return f"{request.scheme}://{request.host}{request.root_path}/"
 
 
 _VERSIONS = select(post_cache_version.c.post_id, post_cache_version.c.version).where(
@@ -128,7 +143,7 @@ def article_key(post_id: int, closed: bool, seen: dict[int, int] | None = None) 
     """The cache key of an article's shared HTML: build, address, versions and open/closed."""
     seen = seen or versions(SITE_WIDE, post_id)
     return (
-        f"article:{build_tag()}:{request.url_root}:{post_id}:"
+        f"article:{build_tag()}:{site_address()}:{post_id}:"
         f"{seen[SITE_WIDE]}.{seen[post_id]}:{int(closed)}"
     )
 

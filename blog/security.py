@@ -91,6 +91,20 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
-        for name, value in security_headers(app).items():
-            response.headers.setdefault(name, value)
+        present = {name.lower() for name, _ in response.headers}
+        for name, value in _headers_for(app):
+            if name.lower() not in present:  # a view's own choice stands
+                response.headers.add(name, value)
         return response
+
+
+def _headers_for(app: Flask) -> list[tuple[str, str]]:
+    """security_headers(app), built again only after the config changed."""
+    generation = getattr(app.config, "generation", None)
+    known = app.extensions.get("security_headers")
+    if known is None or generation is None or known[0] != generation:
+        known = app.extensions["security_headers"] = (
+            generation,
+            list(security_headers(app).items()),
+        )
+    return known[1]
