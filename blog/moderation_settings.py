@@ -1,10 +1,11 @@
 """Reply word lists: the deployer's config plus the lists staff edit at the desk."""
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from .extensions import db
 from .models import Setting
+from .plain_reads import PlainSelect
 
 # Config key -> Setting key holding the desk's additions (one word or phrase a line).
 SETTING_KEYS = {
@@ -48,14 +49,17 @@ def words(config_key: str) -> list[str]:
     return _combined(config_key, desk_words(config_key))
 
 
-_BOTH_LISTS = select(Setting.key, Setting.value).where(Setting.key.in_(list(SETTING_KEYS.values())))
+_BOTH_LISTS = PlainSelect(
+    select(Setting.key, Setting.value).where(
+        or_(*(Setting.key == key for key in SETTING_KEYS.values()))
+    )
+)
 
 
 def all_words() -> dict[str, list[str]]:
     """Every list `words()` gives, keyed by config key, read in one statement (the reply
     POST needs both lists, and each statement is a good share of that request's time)."""
-    rows = db.session.connection().execute(_BOTH_LISTS)
-    stored = {key: value for key, value in rows}
+    stored = {row.key: row.value for row in _BOTH_LISTS.all()}
     return {
         config_key: _combined(config_key, split_words(stored.get(setting_key) or ""))
         for config_key, setting_key in SETTING_KEYS.items()

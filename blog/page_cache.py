@@ -15,10 +15,10 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, abort, current_app, request, session
-from flask_login import current_user
 from sqlalchemy import Column, Integer, MetaData, Table, bindparam, func, or_, select
 
 from . import clock
+from .auth import staff_signed_in
 from .extensions import cache, db
 from .models import Post
 from .plain_reads import PlainSelect
@@ -56,7 +56,7 @@ def enabled() -> bool:
 def shared_view() -> bool:
     """This view's page is the one every anonymous reader gets: no flashed message for this
     reader, no staff signed in, the cache on."""
-    return enabled() and not session.get("_flashes") and not current_user.is_authenticated
+    return enabled() and not session.get("_flashes") and not staff_signed_in()
 
 
 def cached_list_page(scope: str, render: Callable[[], str]) -> str:

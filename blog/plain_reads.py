@@ -14,8 +14,9 @@ from collections import namedtuple
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.selectable import GenerativeSelect
 
 from .extensions import db
 
@@ -29,9 +30,13 @@ class _Compiled(NamedTuple):
 
 
 class PlainSelect:
-    """A Core SELECT run on a pooled DBAPI connection; rows come back as plain tuples."""
+    """A Core SELECT (or UNION) run on a pooled DBAPI connection; rows are named tuples.
 
-    def __init__(self, statement: Select) -> None:
+    It reads what is committed, outside the request's Session transaction: for reads that
+    come before a request writes anything.
+    """
+
+    def __init__(self, statement: GenerativeSelect) -> None:
         self.statement = statement
         self.row_type = namedtuple("Row", statement.selected_columns.keys())  # noqa: PYI024
         self._by_engine: dict[int, _Compiled] = {}
@@ -69,25 +74,38 @@ class PlainSelect:
 
     def first(self, **params: Any) -> tuple | None:
         """The first row (a named tuple) with every column converted as SQLAlchemy would."""
+        rows = self._run(params, one=True)
+        return rows[0] if rows else None
+
+    def all(self, **params: Any) -> list[tuple]:
+        """Every row, as named tuples."""
+        return self._run(params, one=False)
+
+    def _run(self, params: dict[str, Any], one: bool) -> list[tuple]:
         compiled = self._compile(db.engine)
         values = dict(compiled.constants)
         for name, value in params.items():
             process = compiled.binds.get(name)
             values[name] = process(value) if process else value
         arguments = tuple(values[n] for n in compiled.names) if compiled.names else values
-        raw = db.engine.raw_connection()
+        dbapi_error = db.engine.dialect.loaded_dbapi.Error
+        raw = None
         try:
+            raw = db.engine.raw_connection()
             cursor = raw.cursor()
             try:
                 cursor.execute(compiled.sql, arguments)
-                row = cursor.fetchone()
+                found = cursor.fetchmany(1) if one else cursor.fetchall()
             finally:
                 cursor.close()
+        except dbapi_error as error:
+            # Raised as SQLAlchemy would (OperationalError and so on), so the outage pages and
+            # every other handler see the same exceptions as from the Session.
+            raise DBAPIError.instance(compiled.sql, arguments, error, dbapi_error) from error
         finally:
-            raw.close()  # back to the pool, rolled back as any returned connection is
-        if row is None:
-            return None
-        return self.row_type._make(
-            process(value) if process else value
-            for process, value in zip(compiled.results, row, strict=True)
-        )
+            if raw is not None:
+                raw.close()  # back to the pool, rolled back as any returned connection is
+        make, processors = self.row_type._make, compiled.results
+        return [
+            make(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in found
+        ]

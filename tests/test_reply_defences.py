@@ -141,7 +141,7 @@ def test_duplicate_check_looks_names_up_by_index_not_by_reading_the_thread(site)
     app, _ = site()
     with app.app_context():
         connection = db.session.connection()
-        compiled = _DUPLICATE_CANDIDATES["sqlite"].compile(connection)
+        compiled = _DUPLICATE_CANDIDATES["sqlite"].statement.compile(connection)
         values = compiled.construct_params({"post_id": 1, "name": "x", "email": "y"})
         params = tuple(values[name] for name in compiled.positiontup)
         found = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params)

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, func, or_, select, union
 
 from ..extensions import db
 from ..models import Post, Reply
+from ..plain_reads import PlainSelect
 from ..rendering import count_links
 
 MODERATION_MODES = ("none", "first-time", "all")
@@ -47,7 +48,7 @@ def depth_for(parent: Reply | None) -> int:
     return 1 if parent is None else parent.depth + 1
 
 
-def find_parent(post: Post, raw_parent_id: str | None) -> tuple[bool, Reply | None]:
+def find_parent(post_id: int, raw_parent_id: str | None) -> tuple[bool, Reply | None]:
     """(ok, parent): ok is False when parent_id names anything but an approved reply here."""
     if raw_parent_id in (None, ""):
         return True, None
@@ -56,7 +57,7 @@ def find_parent(post: Post, raw_parent_id: str | None) -> tuple[bool, Reply | No
     parent = db.session.get(Reply, int(raw_parent_id))
     if (
         parent is None
-        or parent.post_id != post.id
+        or parent.post_id != post_id
         or parent.status != "approved"
         or parent.withdrawn_at
     ):
@@ -64,18 +65,19 @@ def find_parent(post: Post, raw_parent_id: str | None) -> tuple[bool, Reply | No
     return True, parent
 
 
-# The reply POST's statements, built once: on that path building them cost as much as
-# running them. Plain (id, body) rows for the duplicate check: a duplicate is rare, and a whole
-# Reply for every earlier reply by this person cost more than the query. Two halves joined by
-# UNION, so each uses its own index (migration 0004 for the name, ix_reply_email for the
-# email) instead of reading every reply of the post; names compare with ASCII case folded.
-def _duplicate_candidates(name_matches):
+# The reply POST's reads, built once and run as PlainSelects (they come before its one
+# write). Plain (id, body) rows for the duplicate check: a duplicate is rare. Two halves joined
+# by UNION, so each uses its own index (migration 0004) instead of reading every reply of the
+# post; names compare with ASCII case folded, as that index does.
+def _duplicate_candidates(name_matches) -> PlainSelect:
     def half(*where):
         return select(Reply.id, Reply.body).where(*where, Reply.status != "trash")
 
-    return union(
-        half(Reply.post_id == bindparam("post_id"), name_matches),
-        half(Reply.email == bindparam("email"), Reply.post_id == bindparam("post_id")),
+    return PlainSelect(
+        union(
+            half(Reply.post_id == bindparam("post_id"), name_matches),
+            half(Reply.post_id == bindparam("post_id"), Reply.email == bindparam("email")),
+        )
     )
 
 
@@ -83,23 +85,19 @@ _DUPLICATE_CANDIDATES = {
     "sqlite": _duplicate_candidates(Reply.name.collate("NOCASE") == bindparam("name")),
     "postgresql": _duplicate_candidates(func.lower(Reply.name) == bindparam("name")),
 }
-_APPROVED_BY_EMAIL = (
+_APPROVED_BY_EMAIL = PlainSelect(
     select(Reply.id).where(Reply.email == bindparam("email"), Reply.status == "approved").limit(1)
 )
 
 
-def find_duplicate(post_id: int, name: str, email: str, body: str) -> Reply | None:
-    """An earlier reply on this post by the same name or email with the same folded text."""
+def find_duplicate(post_id: int, name: str, email: str, body: str) -> int | None:
+    """The id of an earlier reply on this post by the same name or email with the same
+    folded text, or None."""
     folded = fold_text(body)
-    connection = db.session.connection()
-    statement = _DUPLICATE_CANDIDATES.get(
-        connection.dialect.name, _DUPLICATE_CANDIDATES["postgresql"]
-    )
-    candidates = connection.execute(
-        statement, {"post_id": post_id, "name": name.lower(), "email": email.lower()}
-    )
-    match = next((row.id for row in candidates if fold_text(row.body) == folded), None)
-    return None if match is None else db.session.get(Reply, match)
+    dialect = db.engine.dialect.name
+    statement = _DUPLICATE_CANDIDATES.get(dialect, _DUPLICATE_CANDIDATES["postgresql"])
+    candidates = statement.all(post_id=post_id, name=name.lower(), email=email.lower())
+    return next((row.id for row in candidates if fold_text(row.body) == folded), None)
 
 
 def flood_wait_seconds(ip_hash: str, email: str, now: datetime, flood_seconds: int) -> int:
@@ -163,8 +161,7 @@ def hold_reason(*, body: str, max_links: int, moderation_words: list[str], texts
 
 def has_approved_reply(email: str) -> bool:
     """This email already has a reply a person approved."""
-    found = db.session.connection().execute(_APPROVED_BY_EMAIL, {"email": email.lower()})
-    return found.first() is not None
+    return _APPROVED_BY_EMAIL.first(email=email.lower()) is not None
 
 
 def moderation_verdict(mode: str, *, email: str, is_staff: bool) -> Verdict:

@@ -16,12 +16,14 @@ from flask import (
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock, moderation_settings, page_cache
+from ..auth import staff_signed_in
 from ..extensions import db
 from ..models import Post, Reply
+from ..plain_reads import PlainSelect
 from ..posts import queries as _posts  # noqa: F401  (blog.posts imports .threads: load it first)
 from ..rendering import render_reply_text
 from . import form_token, notify, rules
@@ -31,8 +33,10 @@ from .threads import render_article
 
 bp = Blueprint("replies", __name__)
 
-# Built once: on the reply POST, building a statement cost about as much as running it.
-_BY_NONCE = select(Reply).where(Reply.form_nonce == bindparam("nonce"))
+# Read before anything is written, so on a pooled connection of its own (see plain_reads).
+_BY_NONCE = PlainSelect(select(Reply.id, Reply.body).where(Reply.form_nonce == bindparam("nonce")))
+_INSERT_REPLY = insert(Reply)
+
 
 EXPIRED_MESSAGE = (
     "This form expired before it was sent, so nothing was saved. Your text is still below: "
@@ -40,30 +44,48 @@ EXPIRED_MESSAGE = (
 )
 
 
-def _redirect_to_reply(reply: Reply, slug: str):
-    response = redirect(url_for("posts.article", slug=slug, _anchor=reply.anchor), code=303)
-    remember_own_reply(response, reply.id)
+def _redirect_to_reply(reply_id: int, slug: str):
+    anchor = f"reply-{reply_id}"
+    response = redirect(url_for("posts.article", slug=slug, _anchor=anchor), code=303)
+    remember_own_reply(response, reply_id)
     return response
 
 
-def _form_back(post: Post, form: ReplyForm, status: int, message: str, headers=None):
+def _form_back(post_id: int, form: ReplyForm, status: int, message: str, headers=None):
     """The article again with the reader's text in the form and a message above it."""
-    body, _ = render_article(post, form=form, status=status, form_message=message)
+    body, _ = render_article(
+        db.session.get(Post, post_id), form=form, status=status, form_message=message
+    )
     response = make_response(body, status)
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
 
 
+def _earlier_send(nonce: str | None, body: str) -> int | None:
+    """The reply this very rendered form already stored (a double-click), if any."""
+    if not nonce:
+        return None
+    earlier = _BY_NONCE.first(nonce=nonce)
+    if earlier is not None and rules.fold_text(earlier.body) == rules.fold_text(body):
+        return earlier.id
+    return None
+
+
 @bp.post("/posts/<slug>/replies")
 def create(slug: str):
-    """Accept a reader's reply: 303 to it, or the form back with a reason and the text kept."""
+    """Accept a reader's reply: 303 to it, or the form back with a reason and the text kept.
+
+    Every read comes first, on plain reads; the one write is a single INSERT, then COMMIT.
+    """
     config = current_app.config
-    post = page_cache.public_post_or_404(slug)
+    post = page_cache.public_article_state(slug)  # id, replies_open, published_at
+    if post is None:
+        abort(404)
     now = clock.now()
     if rules.replies_closed(post, now, config.get("REPLY_CLOSE_AFTER_DAYS")):
         abort(403, "Replies are closed on this article.")
-    parent_ok, parent = rules.find_parent(post, request.form.get("parent_id"))
+    parent_ok, parent = rules.find_parent(post.id, request.form.get("parent_id"))
     if not parent_ok:
         abort(404, "The reply you are answering does not exist or is not public.")
 
@@ -71,33 +93,33 @@ def create(slug: str):
     stamp = form_token.read(request.form.get("form_token"))
     form_age = time.time() - stamp.rendered_at if stamp else None
     if form_age is not None and form_age > config["REPLY_FORM_MAX_AGE_SECONDS"]:
-        return _form_back(post, form, 400, EXPIRED_MESSAGE)
+        return _form_back(post.id, form, 400, EXPIRED_MESSAGE)
     if not form.validate():
-        return _form_back(post, form, 422, "Please correct the marked fields; nothing was lost.")
+        return _form_back(post.id, form, 422, "Please correct the marked fields; nothing was lost.")
     depth = rules.depth_for(parent)
     if depth > config["REPLY_MAX_DEPTH"]:
         form.form_errors.append(
             f"This conversation is already {config['REPLY_MAX_DEPTH']} replies deep. "
             "Please answer an earlier reply instead."
         )
-        return _form_back(post, form, 422, "Please correct the marked fields; nothing was lost.")
+        return _form_back(post.id, form, 422, "Please correct the marked fields; nothing was lost.")
 
     name, email = form.name.data, form.email.data.lower()
     website, body = form.website.data or "", form.body.data.replace("\r\n", "\n")
-    if stamp:
-        earlier = db.session.scalar(_BY_NONCE, {"nonce": stamp.nonce})
-        if earlier is not None and rules.fold_text(earlier.body) == rules.fold_text(body):
-            return _redirect_to_reply(earlier, slug)
+    nonce = stamp.nonce if stamp else None
+    earlier = _earlier_send(nonce, body)
+    if earlier is not None:
+        return _redirect_to_reply(earlier, slug)
 
     duplicate = rules.find_duplicate(post.id, name, email, body)
     if duplicate is not None:
-        link = url_for("posts.article", slug=slug, _anchor=duplicate.anchor)
+        link = url_for("posts.article", slug=slug, _anchor=f"reply-{duplicate}")
         message = Markup(
             'You already sent this reply. <a href="{}">See the earlier one</a>.'
         ).format(link)
-        return _form_back(post, form, 409, message)
+        return _form_back(post.id, form, 409, message)
 
-    is_staff = current_user.is_authenticated
+    is_staff = staff_signed_in()
     ip_hash = rules.hash_address(config["SECRET_KEY"], request.remote_addr)
     if not is_staff:
         wait = rules.flood_wait_seconds(ip_hash, email, now, int(config["REPLY_FLOOD_SECONDS"]))
@@ -106,7 +128,7 @@ def create(slug: str):
                 f"You are replying too quickly. Please wait {wait} seconds, then send again; "
                 "your text is kept below."
             )
-            return _form_back(post, form, 429, message, {"Retry-After": str(wait)})
+            return _form_back(post.id, form, 429, message, {"Retry-After": str(wait)})
 
     texts = [name, email, website, body]
     word_lists = moderation_settings.all_words()
@@ -128,39 +150,41 @@ def create(slug: str):
         email=email,
         is_staff=is_staff,
     )
-    reply = Reply(
-        post_id=post.id,
-        parent_id=parent.id if parent else None,
-        depth=depth,
-        name=name,
-        email=email,
-        website=website,
-        body=body,
-        body_html=render_reply_text(body),
-        status=verdict.status,
-        moderation_reason=verdict.reason,
-        created_at=now,
-        ip_hash=ip_hash,
-        form_nonce=stamp.nonce if stamp else None,
-        user_id=current_user.id if is_staff else None,
-    )
-    db.session.add(reply)
+    values = {
+        "post_id": post.id,
+        "parent_id": parent.id if parent else None,
+        "depth": depth,
+        "name": name,
+        "email": email,
+        "website": website,
+        "body": body,
+        "body_html": render_reply_text(body),
+        "status": verdict.status,
+        "moderation_reason": verdict.reason,
+        "created_at": now,
+        "ip_hash": ip_hash,
+        "form_nonce": nonce,
+        "user_id": current_user.id if is_staff else None,
+    }
     try:
-        db.session.flush()
-        # Out of the session before the commit, so the commit does not expire it: the redirect
-        # and the email read what was just stored without loading the row again.
-        db.session.expunge(reply)
+        # Core, not the unit of work: one INSERT needs none of its bookkeeping.
+        stored = db.session.connection().execute(_INSERT_REPLY, values)
+        reply_id = stored.inserted_primary_key[0]
         db.session.commit()
     except IntegrityError:
         # Two clicks raced: the other request stored this very form first.
         db.session.rollback()
-        earlier = db.session.scalar(_BY_NONCE, {"nonce": stamp.nonce})
+        earlier = _earlier_send(nonce, body)
         if earlier is None:
             raise
         return _redirect_to_reply(earlier, slug)
 
-    notify.notify_held_reply(current_app._get_current_object(), post, reply)
-    response = _redirect_to_reply(reply, slug)
+    if verdict.status == "pending":
+        reply = Reply(id=reply_id, **values)  # for the email; never added to the session
+        notify.notify_held_reply(
+            current_app._get_current_object(), db.session.get(Post, post.id), reply
+        )
+    response = _redirect_to_reply(reply_id, slug)
     if form.remember.data:
         set_remembered_author(response, name, email, website)
     else:
@@ -207,7 +231,7 @@ def edit(reply_id: int):
         if hold and reply.status == "approved" and reply.user_id is None:
             reply.status, reply.moderation_reason = "pending", f"edited: {hold}"
         db.session.commit()
-        return _redirect_to_reply(reply, post.slug)
+        return _redirect_to_reply(reply.id, post.slug)
     return render_template("replies/edit.html", form=form, reply=reply, post=post)
 
 
@@ -236,7 +260,7 @@ def form_expired(error: CSRFError):
         post = db.session.scalar(select(Post).where(Post.slug == slug, Post.is_public_clause()))
         if post is not None:
             form = ReplyForm()
-            return _form_back(post, form, 400, EXPIRED_MESSAGE)
+            return _form_back(post.id, form, 400, EXPIRED_MESSAGE)
     kept = {k: v for k, v in request.form.items() if k in ("body", "name", "website", "title")}
     return (
         render_template("errors/expired.html", kept=kept, message=escape(EXPIRED_MESSAGE)),

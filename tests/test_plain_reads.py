@@ -1,0 +1,55 @@
+"""PlainSelect: the hot reads that skip the Session give the same values and errors it would."""
+
+import pytest
+from sqlalchemy import bindparam, select, union
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from blog.extensions import db
+from blog.models import Post
+from blog.plain_reads import PlainSelect
+
+_BY_SLUG = PlainSelect(
+    select(Post.id, Post.title, Post.replies_open, Post.published_at).where(
+        Post.slug == bindparam("slug")
+    )
+)
+
+
+def test_rows_match_what_the_session_reads(app, add_post):
+    slug = add_post("Ferry timetable changes", replies_open=False)
+    with app.app_context():
+        plain = _BY_SLUG.first(slug=slug)
+        orm = db.session.scalars(select(Post).where(Post.slug == slug)).one()
+        assert (plain.id, plain.title, plain.replies_open) == (orm.id, orm.title, False)
+        assert plain.replies_open is False  # a real bool, not SQLite's 0
+        assert plain.published_at == orm.published_at
+        assert plain.published_at.utcoffset() is not None  # aware, as the column type makes it
+        assert _BY_SLUG.first(slug="no-such-story") is None
+
+
+def test_all_returns_every_row_of_a_union(app, add_post):
+    first, second = add_post("First story"), add_post("Second story")
+    both = PlainSelect(
+        union(
+            select(Post.slug).where(Post.slug == bindparam("a")),
+            select(Post.slug).where(Post.slug == bindparam("b")),
+        )
+    )
+    with app.app_context():
+        assert sorted(row.slug for row in both.all(a=first, b=second)) == sorted([first, second])
+
+
+def test_database_errors_arrive_as_sqlalchemy_errors(app):
+    missing = PlainSelect(select(Post.id).where(Post.slug == bindparam("slug")))
+    with app.app_context():
+        db.engine.dispose()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("ALTER TABLE post RENAME TO post_gone")
+        with pytest.raises((OperationalError, ProgrammingError)):
+            missing.first(slug="anything")
+
+
+def test_an_expanding_in_is_refused_with_a_clear_message(app):
+    statement = PlainSelect(select(Post.id).where(Post.status.in_(("published", "draft"))))
+    with app.app_context(), pytest.raises(ValueError, match="OR of equalities"):
+        statement.first()
