@@ -2,6 +2,7 @@
 
 import smtplib
 import threading
+from collections.abc import Callable
 from email.message import EmailMessage
 
 from flask import Flask, url_for
@@ -35,11 +36,14 @@ def _send(host: str, port: int, message: EmailMessage, app: Flask) -> None:
         app.logger.warning("could not send the moderation email: %s", error)
 
 
-def notify_held_reply(app: Flask, post: Post, reply: Reply) -> None:
-    """Send one email per held reply in the background; a dead mail server costs nothing."""
+def notify_held_reply(app: Flask, post: Post | Callable[[], Post], reply: Reply) -> None:
+    """Send one email per held reply in the background; a dead mail server costs nothing.
+
+    `post` may be a loader, called only when an email is really sent."""
     host = app.config.get("MAIL_SERVER")
     if not host or not app.config.get("MODERATION_EMAIL") or reply.status != "pending":
         return
+    post = post() if callable(post) else post
     queue_url = url_for("admin.replies", status="pending", _external=True)
     message = build_message(app, post, reply, queue_url)
     thread = threading.Thread(
