@@ -1,13 +1,14 @@
-"""Text to HTML, done once when something is saved, never per page view."""
+"""Text to HTML, done once when something is saved, never per page view.
+
+The Markdown parser and the sanitiser load on first use: readers' pages never need them (their
+HTML was made at save time), so a server process that only serves pages never carries them.
+"""
 
 import re
+from functools import cache
 
-import nh3
-from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-# Raw HTML is off: staff Markdown cannot smuggle in script or style. nh3 is a second fence.
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _ALLOWED_TAGS = {
     "p", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li",
     "h2", "h3", "h4", "hr", "br", "img",
@@ -15,9 +16,19 @@ _ALLOWED_TAGS = {
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
 
 
+@cache
+def _markdown():
+    from markdown_it import MarkdownIt
+
+    # Raw HTML is off: staff Markdown cannot smuggle in script or style. nh3 is a second fence.
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
 def render_markdown(text: str) -> str:
     """Render staff Markdown to sanitised HTML (no raw HTML, no javascript: links)."""
-    html = _markdown.render(text or "")
+    import nh3
+
+    html = _markdown().render(text or "")
     return nh3.clean(
         html,
         tags=_ALLOWED_TAGS,

@@ -9,10 +9,8 @@ from flask.cli import with_appcontext
 from ..cli import _ask_password
 from ..extensions import db
 from ..models import AuditEntry
-from ..wxr import parse_wxr
 from .auth_views import find_user
 from .export import write_export
-from .wxr_import import import_wxr
 
 
 @click.command("set-password")
@@ -37,6 +35,9 @@ def set_password_command(name: str) -> None:
 @with_appcontext
 def import_wxr_command(file: Path) -> None:
     """Import posts and approved comments from a WordPress export; safe to run twice."""
+    from ..wxr import parse_wxr  # loaded here: serving pages never needs the XML parser
+    from .wxr_import import import_wxr
+
     try:
         export = parse_wxr(file)
     except ValueError as error:

@@ -5,11 +5,16 @@ alone. Flask-Limiter itself hooked every request of the site, which cost about a
 article page, to guard this one form.
 """
 
+from __future__ import annotations
+
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
-from limits import RateLimitItem, parse, storage, strategies
+
+if TYPE_CHECKING:  # loaded on the first sign-in: most processes never see one
+    from limits import RateLimitItem, strategies
 
 EXTENSION = "sign_in_limits"
 
@@ -24,6 +29,8 @@ def _counters(app: Flask) -> _Counters:
     """This app's counters, made on first use from RATELIMIT_STORAGE_URI (memory:// or redis://)."""
     counters = app.extensions.get(EXTENSION)
     if counters is None:
+        from limits import storage, strategies
+
         options = dict(app.config.get("RATELIMIT_STORAGE_OPTIONS") or {})
         backend = storage.storage_from_string(app.config["RATELIMIT_STORAGE_URI"], **options)
         counters = _Counters(
@@ -34,6 +41,8 @@ def _counters(app: Flask) -> _Counters:
 
 
 def _checks(account: str, address: str) -> list[tuple[RateLimitItem, str, str]]:
+    from limits import parse
+
     config = current_app.config
     return [
         (parse(config["LOGIN_LIMIT_PER_ACCOUNT"]), "desk-login-account", account),
