@@ -126,6 +126,27 @@ def test_postgres_search_paginates(pg_app):
     assert client.get("/search?q=harbour&page=3").status_code == 404
 
 
+def test_postgres_search_ranks_the_newest_and_says_when_there_are_more(pg_app):
+    pg_app.config["SEARCH_WINDOW"] = 3
+    add(pg_app, "Harbour harbour harbour", published_at=clock.now() - timedelta(days=30))
+    for n in range(4):
+        add(pg_app, f"Harbour note {n}", published_at=clock.now() - timedelta(hours=n + 1))
+    response = pg_app.test_client().get("/search?q=harbour")
+    assert titles(response) == ["Harbour note 0", "Harbour note 1", "Harbour note 2"]
+    assert "More than 3 posts match “harbour”" in response.get_data(as_text=True)
+
+
+def test_postgres_cached_results_follow_changes(newsroom):
+    client = newsroom.test_client()
+    assert titles(client.get("/search?q=kingfishers")) == []
+    with newsroom.app_context():
+        db.session.execute(text("UPDATE key_point SET text = 'Kingfishers nest here.'"))
+        db.session.commit()
+    assert titles(client.get("/search?q=kingfishers")) == ["Council approves footbridge"]
+    edit_post(newsroom, "council-approves-footbridge", status="draft")
+    assert titles(client.get("/search?q=kingfishers")) == []
+
+
 def test_postgres_feeds_parse_and_keep_ids_across_edits(newsroom):
     client = newsroom.test_client()
     first = feedparser.parse(client.get("/feed.xml").data)

@@ -345,3 +345,60 @@ def test_random_strings_of_fts_punctuation_never_upset_fts5_or_the_page(client, 
         if n % 100 == 0:
             assert search(client, raw).status_code == 200, raw
     memory.close()
+
+
+def test_many_matches_rank_only_the_newest_and_say_so(app, client, add_post):
+    app.config["SEARCH_WINDOW"] = 4
+    # The best match by far, but older than the newest four that match.
+    add_post("Harbour harbour harbour", published_at=clock.now() - timedelta(days=30))
+    for n in range(5):
+        add_post(f"Harbour note {n}", published_at=clock.now() - timedelta(hours=n + 1))
+    html = search(client, "harbour").get_data(as_text=True)
+    assert (
+        "More than 4 posts match “harbour”: these are the best matches among the newest 4." in html
+    )
+    assert titles(html) == [f"Harbour note {n}" for n in range(4)]  # equal scores: newest first
+    assert 'rel="next"' not in html
+    assert search(client, "harbour", page=2).status_code == 404
+
+    app.config["SEARCH_WINDOW"] = 6
+    html = search(client, "harbour").get_data(as_text=True)
+    assert "6 posts match “harbour”." in html
+    assert titles(html)[0] == "Harbour harbour harbour"
+
+
+def test_repeated_search_is_served_from_the_cache(app, client, newsroom):
+    from sqlalchemy import event
+
+    from blog.extensions import db
+
+    first = search(client, "pelicans").get_data(as_text=True)
+    statements: list[str] = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    again = search(client, "pelicans").get_data(as_text=True)
+    assert again == first
+    assert titles(again) == ["Council approves footbridge"]
+    assert len(statements) == 1, statements  # the versions the cache key holds, nothing else
+
+
+def test_cached_results_follow_every_change_at_once(app, client, add_post, newsroom):
+    from blog.extensions import db
+
+    assert titles(search(client, "otters").get_data(as_text=True)) == []
+    add_post("Otters back in the harbour")
+    assert titles(search(client, "otters").get_data(as_text=True)) == ["Otters back in the harbour"]
+    add_post("Otters draft", status="draft", published_at=None)
+    assert titles(search(client, "otters").get_data(as_text=True)) == ["Otters back in the harbour"]
+    edit_post(app, "otters-back-in-the-harbour", status="draft")
+    assert titles(search(client, "otters").get_data(as_text=True)) == []
+
+    # A key point changed by hand, outside the editor: the index triggers and the cache
+    # version both follow it.
+    assert titles(search(client, "kingfishers").get_data(as_text=True)) == []
+    with app.app_context():
+        db.session.execute(db.text("UPDATE key_point SET text = 'Kingfishers nest here.'"))
+        db.session.commit()
+    assert titles(search(client, "kingfishers").get_data(as_text=True)) == [
+        "Council approves footbridge"
+    ]
