@@ -2,9 +2,10 @@
 
 The database is a SQLite file in the instance folder by default. With TEST_BACKEND=postgres
 (and TEST_DATABASE_URL, TEST_REDIS_URL set) every app gets a fresh PostgreSQL schema of
-TEST_DATABASE_URL instead, migrated like a new site and dropped after the test, and keeps its
-page cache and rate-limit counters in Redis under a key prefix of its own, deleted after the
-test. Tests marked `sqlite_only(reason=...)` skip on that run, saying why.
+TEST_DATABASE_URL instead, with the schema the migrations make (tests/pg_schemas.py), dropped
+after the test even when it fails, and keeps its page cache and rate-limit counters in Redis
+under a key prefix of its own, deleted after the test. Tests marked `sqlite_only(reason=...)`
+skip on that run, saying why.
 """
 
 import functools
@@ -17,15 +18,24 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, make_url, text
 from werkzeug.serving import make_server
 
 from blog import clock, create_app
 from blog.articles import ContradictionInput, create_post
 from blog.database import upgrade_schema
 from blog.extensions import db
+from tests.pg_schemas import (
+    SchemaPool,
+    describe_schema,
+    drop_schema,
+    libpq_url,
+    new_schema_name,
+    record_migration_sql,
+    schema_url,
+)
 
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 SEED_FILE = SHARED_DIR / "seeds" / "000_0e5c6ea36a4d1198.txt"
@@ -81,39 +91,41 @@ def _real_clock() -> Iterator[None]:
     clock.reset()
 
 
-def schema_url(url: str, schema: str) -> str:
-    """TEST_DATABASE_URL with the schema as the connection's search_path (and its name, to
-    find the schema's connections): in the URL, so a gunicorn started from the app's
-    SQLALCHEMY_DATABASE_URI reaches the same schema."""
-    return (
-        make_url(url)
-        .update_query_dict({"options": f"-csearch_path={schema}", "application_name": schema})
-        .render_as_string(hide_password=False)
-    )
-
-
 class AppFactory:
     """Builds migrated apps, each in an instance folder of its own under `folder`, on a
-    SQLite file there or (TEST_BACKEND=postgres) on a fresh schema of TEST_DATABASE_URL with
-    Redis for its page cache and rate limits; close() drops the schemas and Redis keys."""
+    SQLite file there or (backend "postgres") on a fresh schema of TEST_DATABASE_URL: taken
+    from `pool` when given (see tests/pg_schemas.py), else created and migrated by Alembic
+    here. With `redis`, each app keeps its page cache and rate limits in Redis under a prefix
+    of its own. close() drops the schemas and deletes the Redis keys."""
 
-    def __init__(self, folder: Path, backend: str = TEST_BACKEND, redis: bool = ON_POSTGRES):
+    def __init__(
+        self,
+        folder: Path,
+        pool: SchemaPool | None = None,
+        backend: str = TEST_BACKEND,
+        redis: bool = ON_POSTGRES,
+    ) -> None:
         self.folder = folder
+        self.pool = pool
         self.backend = backend
         self.redis = redis
         self.key_prefix = f"blogtest:{uuid.uuid4().hex[:12]}:"  # unique across runs too
         self.apps: list[Flask] = []
         self.schemas: list[str] = []
-        self._admin = create_engine(DATABASE_URL) if backend == "postgres" else None
 
-    def _database_config(self, name: str) -> dict:
+    def _database_config(self, name: str) -> tuple[dict, bool]:
+        """The database settings for a new app, and whether it still needs migrating."""
         if self.backend == "sqlite":
-            return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{self.folder / name / 'blog.sqlite'}"}
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        with self._admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+            uri = f"sqlite:///{self.folder / name / 'blog.sqlite'}"
+            return {"SQLALCHEMY_DATABASE_URI": uri}, True
+        if self.pool is not None:
+            schema, migrate = self.pool.take(), False
+        else:
+            schema, migrate = new_schema_name(), True
+            with psycopg.connect(libpq_url(DATABASE_URL), autocommit=True) as connection:
+                connection.execute(f'CREATE SCHEMA "{schema}"')
         self.schemas.append(schema)
-        return {"SQLALCHEMY_DATABASE_URI": schema_url(DATABASE_URL, schema)}
+        return {"SQLALCHEMY_DATABASE_URI": schema_url(DATABASE_URL, schema)}, migrate
 
     def _shared_services_config(self, name: str) -> dict:
         if not self.redis:
@@ -134,13 +146,16 @@ class AppFactory:
         instance = self.folder / name
         instance.mkdir()
         config = {**BASE_TEST_CONFIG, "INSTANCE_PATH": str(instance)}
-        if "SQLALCHEMY_DATABASE_URI" not in overrides:  # a test sharing a database brings it
-            config.update(self._database_config(name))
+        migrate = True  # a test sharing another app's database brings its URI: a no-op then
+        if "SQLALCHEMY_DATABASE_URI" not in overrides:
+            database, migrate = self._database_config(name)
+            config.update(database)
         config.update(self._shared_services_config(name))
         config.update(overrides)
         app = create_app(config)
         self.apps.append(app)
-        upgrade_schema(app)
+        if migrate:
+            upgrade_schema(app)
         return app
 
     def close(self) -> None:
@@ -156,22 +171,14 @@ class AppFactory:
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
-        try:
-            with self._admin.begin() as connection:
-                connection.execute(text("SET LOCAL lock_timeout = '20s'"))
-                for schema in self.schemas:
-                    # Connections a test left open (a server thread, a killed worker's
-                    # neighbours) would hold locks the DROP waits for.
-                    connection.execute(
-                        text(
-                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                            "WHERE application_name = :name AND pid <> pg_backend_pid()"
-                        ),
-                        {"name": schema},
-                    )
-                    connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        finally:
-            self._admin.dispose()
+        if self.pool is not None:
+            for schema in self.schemas:
+                self.pool.release(schema)
+            return
+        with psycopg.connect(libpq_url(DATABASE_URL), autocommit=True) as connection:
+            connection.execute("SET lock_timeout = '20s'")
+            for schema in self.schemas:
+                drop_schema(connection, schema)
 
 
 def _delete_redis_keys(pattern: str) -> None:
@@ -186,11 +193,55 @@ def _delete_redis_keys(pattern: str) -> None:
         store.close()
 
 
+@pytest.fixture(scope="session")
+def schema_pool(tmp_path_factory) -> Iterator[SchemaPool | None]:
+    """On the PostgreSQL run: Alembic migrates a template schema once, then every app gets a
+    fresh schema built from the SQL it sent (tests/pg_schemas.py). None on the SQLite run."""
+    if not ON_POSTGRES:
+        yield None
+        return
+    template, first = new_schema_name(), new_schema_name()
+    conninfo = libpq_url(DATABASE_URL)
+    with psycopg.connect(conninfo, autocommit=True) as admin:
+        admin.execute(f'CREATE SCHEMA "{template}"')
+        pool = None
+        try:
+            app = create_app(
+                {
+                    **BASE_TEST_CONFIG,
+                    "INSTANCE_PATH": str(tmp_path_factory.mktemp("template")),
+                    "SQLALCHEMY_DATABASE_URI": schema_url(DATABASE_URL, template),
+                }
+            )
+            with app.app_context():
+                script = record_migration_sql(db.engine, lambda: upgrade_schema(app))
+                db.engine.dispose()
+            pool = SchemaPool(DATABASE_URL, script)
+            pool.build(first)
+            made, replayed = describe_schema(admin, template), describe_schema(admin, first)
+            if made != replayed:
+                lost = sorted(set(made) - set(replayed))[:20]
+                extra = sorted(set(replayed) - set(made))[:20]
+                raise RuntimeError(
+                    "replaying the migrations' SQL does not make the schema Alembic made:\n"
+                    f"missing {lost}\nunexpected {extra}"
+                )
+            pool.start()
+            yield pool
+        finally:
+            try:
+                if pool is not None:
+                    pool.close()
+            finally:
+                drop_schema(admin, first)
+                drop_schema(admin, template)
+
+
 @pytest.fixture
-def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+def make_app(tmp_path: Path, schema_pool: SchemaPool | None) -> Iterator[Callable[..., Flask]]:
     """Build a migrated app in a temp instance folder on a database of its own (see the
     module docstring); keyword arguments override the test config."""
-    factory = AppFactory(tmp_path)
+    factory = AppFactory(tmp_path, pool=schema_pool)
     try:
         yield factory.build
     finally:
@@ -373,7 +424,7 @@ def make_pg_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
         pytest.skip("TEST_DATABASE_URL is not set (a PostgreSQL database to test against)")
     (tmp_path / "pg").mkdir()
     # Redis for the cache and limits when there is one; the default stores otherwise.
-    factory = AppFactory(tmp_path / "pg", backend="postgres", redis=bool(REDIS_URL))
+    factory = AppFactory(tmp_path / "pg", backend="postgres", redis=bool(REDIS_URL))  # Alembic
     try:
         yield factory.build
     finally:

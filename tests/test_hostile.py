@@ -109,8 +109,8 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Iterator[Site]:
-    factory = AppFactory(tmp_path_factory.mktemp("hostile"))  # SQLite or PostgreSQL, as make_app
+def site(tmp_path_factory, schema_pool) -> Iterator[Site]:
+    factory = AppFactory(tmp_path_factory.mktemp("hostile"), pool=schema_pool)  # as make_app
     try:
         yield Site(factory.build(WTF_CSRF_ENABLED=True))
     finally:
