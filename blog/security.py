@@ -7,7 +7,11 @@ many proxies to trust (`TRUSTED_PROXIES`) and which host names are ours (`TRUSTE
 
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter
+
+# The largest key every supported database holds: INTEGER is 64-bit in SQLite but 32-bit in
+# PostgreSQL, where a larger number in a query fails (a 500) instead of finding nothing.
+MAX_DATABASE_INTEGER = 2**31 - 1
 
 # Only this origin; no inline script or style, no plugins, no framing, forms post only here.
 DEFAULT_CSP = "; ".join(
@@ -45,14 +49,24 @@ DEFAULT_PERMISSIONS_POLICY = ", ".join(
 
 
 class DatabaseInteger(IntegerConverter):
-    """`<int:…>` in every route, bounded to what a 64-bit database key can hold.
+    """`<int:…>` in every route, bounded to what a database key can hold.
 
     Without a bound, /replies/99999999999999999999/edit reaches the database driver and fails
     with an overflow (a 500); past the bound the route simply does not match (404).
     """
 
-    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_DATABASE_INTEGER, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class TextWithoutNul(UnicodeConverter):
+    """`<slug>` and `<string:…>` in every route, never matching a NUL byte: no address here has
+    one, and PostgreSQL refuses NUL in text (a 500) where the page simply does not exist (404).
+    """
+
+    def __init__(self, map, minlength=1, maxlength=None, length=None):
+        super().__init__(map, minlength=minlength, maxlength=maxlength, length=length)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00]")
 
 
 def security_headers(app: Flask) -> dict[str, str]:
@@ -83,6 +97,7 @@ def _trust_proxies(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     """Add the headers to every response, bound integer URL parts, configure proxy trust."""
     app.url_map.converters["int"] = DatabaseInteger  # before any blueprint adds its routes
+    app.url_map.converters["default"] = app.url_map.converters["string"] = TextWithoutNul
     _trust_proxies(app)
     # Flask-Login's "remember me" cookie, should the desk ever use it: same rules as the session.
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)

@@ -119,6 +119,23 @@ def test_healthz_answers_ok_then_503_when_database_is_gone(app, client, tmp_path
     assert bad.test_client().get("/healthz").status_code == 503
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/posts/nul%00byte",  # PostgreSQL refuses NUL in text: a 500 there, not a miss
+        "/tags/%00",
+        "/replies/2147483648/edit",  # one past PostgreSQL's integer
+        "/replies/99999999999999999999/edit",
+        "/archive/2147483648/1",
+    ],
+)
+def test_addresses_no_database_row_can_have_are_404(client, add_post, path):
+    add_post("Bridge vote passes", tags=["Council"])
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
 def test_post_unpublished_after_the_fact_disappears(app, client, add_post):
     slug = add_post("Pulled story")
     assert client.get(f"/posts/{slug}").status_code == 200

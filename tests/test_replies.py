@@ -140,7 +140,19 @@ def _approved_reply(app, send_reply, slug, **fields) -> int:
     return reply_rows(app)[-1].id
 
 
-@pytest.mark.parametrize("parent", ["999999", "abc", "-1", "1.5", "99999999999999999999999"])
+@pytest.mark.parametrize(
+    "parent",
+    [
+        "999999",
+        "abc",
+        "-1",
+        "1.5",
+        "99999999999999999999999",
+        "2147483648",  # one past PostgreSQL's integer: an overflow error there, not a miss
+        "\u00b2",  # a digit to str.isdigit, not to int()
+        "9" * 5000,  # past the digits int() converts
+    ],
+)
 def test_bad_parent_id_is_404(app, add_post, send_reply, parent):
     slug = add_post()
     assert send_reply(slug, parent_id=parent).status_code == 404

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import Post, Reply
 from ..plain_reads import PlainSelect
 from ..rendering import count_links
+from ..security import MAX_DATABASE_INTEGER
 
 MODERATION_MODES = ("none", "first-time", "all")
 
@@ -52,7 +53,7 @@ def find_parent(post_id: int, raw_parent_id: str | None) -> tuple[bool, Reply | 
     """(ok, parent): ok is False when parent_id names anything but an approved reply here."""
     if raw_parent_id in (None, ""):
         return True, None
-    if not raw_parent_id.isdigit() or len(raw_parent_id) > 18:
+    if not re.fullmatch(r"[0-9]{1,10}", raw_parent_id) or int(raw_parent_id) > MAX_DATABASE_INTEGER:
         return False, None
     parent = db.session.get(Reply, int(raw_parent_id))
     if (
