@@ -5,7 +5,7 @@ from sqlalchemy import or_, select
 
 from .extensions import db
 from .models import Setting
-from .plain_reads import PlainSelect
+from .plain_sql import PlainSelect
 
 # Config key -> Setting key holding the desk's additions (one word or phrase a line).
 SETTING_KEYS = {

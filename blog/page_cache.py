@@ -21,7 +21,7 @@ from . import clock
 from .auth import staff_signed_in
 from .extensions import cache, db
 from .models import Post
-from .plain_reads import PlainSelect
+from .plain_sql import PlainSelect
 
 SITE_WIDE = 0
 POST_LIST = -1

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, or_, select, union
 
 from ..extensions import db
 from ..models import Post, Reply
-from ..plain_reads import PlainSelect
+from ..plain_sql import PlainSelect
 from ..rendering import count_links
 from ..security import MAX_DATABASE_INTEGER
 

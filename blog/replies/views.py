@@ -23,7 +23,7 @@ from .. import clock, moderation_settings, page_cache
 from ..auth import staff_signed_in
 from ..extensions import db
 from ..models import Post, Reply
-from ..plain_reads import PlainSelect
+from ..plain_sql import PlainInsert, PlainSelect
 from ..posts import queries as _posts  # noqa: F401  (blog.posts imports .threads: load it first)
 from ..rendering import render_reply_text
 from . import form_token, notify, rules
@@ -33,9 +33,16 @@ from .threads import render_article
 
 bp = Blueprint("replies", __name__)
 
-# Read before anything is written, so on a pooled connection of its own (see plain_reads).
+# Read before anything is written, so on a pooled connection of its own (see plain_sql).
 _BY_NONCE = PlainSelect(select(Reply.id, Reply.body).where(Reply.form_nonce == bindparam("nonce")))
-_INSERT_REPLY = insert(Reply)
+_COLUMNS = (
+    "post_id", "parent_id", "depth", "name", "email", "website", "body", "body_html", "status",
+    "moderation_reason", "created_at", "ip_hash", "form_nonce", "user_id",
+)  # fmt: skip
+# The reply POST's one write: a single INSERT committed on its own (see plain_sql).
+_INSERT_REPLY = PlainInsert(
+    insert(Reply).values({name: bindparam(name) for name in _COLUMNS}).returning(Reply.id)
+)
 
 
 EXPIRED_MESSAGE = (
@@ -167,13 +174,9 @@ def create(slug: str):
         "user_id": current_user.id if is_staff else None,
     }
     try:
-        # Core, not the unit of work: one INSERT needs none of its bookkeeping.
-        stored = db.session.connection().execute(_INSERT_REPLY, values)
-        reply_id = stored.inserted_primary_key[0]
-        db.session.commit()
+        reply_id = _INSERT_REPLY.first(**values).id
     except IntegrityError:
         # Two clicks raced: the other request stored this very form first.
-        db.session.rollback()
         earlier = _earlier_send(nonce, body)
         if earlier is None:
             raise

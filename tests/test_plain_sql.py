@@ -6,7 +6,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from blog.extensions import db
 from blog.models import Post
-from blog.plain_reads import PlainSelect
+from blog.plain_sql import PlainSelect
 
 _BY_SLUG = PlainSelect(
     select(Post.id, Post.title, Post.replies_open, Post.published_at).where(
@@ -53,3 +53,43 @@ def test_an_expanding_in_is_refused_with_a_clear_message(app):
     statement = PlainSelect(select(Post.id).where(Post.status.in_(("published", "draft"))))
     with app.app_context(), pytest.raises(ValueError, match="OR of equalities"):
         statement.first()
+
+
+def test_an_insert_commits_on_its_own_and_broken_constraints_raise_integrity_error(app, add_post):
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from blog import clock
+    from blog.models import Reply
+    from blog.plain_sql import PlainInsert
+
+    names = ("post_id", "name", "body", "body_html", "created_at", "form_nonce")
+    partial = PlainInsert(insert(Reply).values({n: bindparam(n) for n in names}))
+    with app.app_context(), pytest.raises(ValueError, match="needs values for: depth, email"):
+        partial.first()  # columns with Python-side defaults must be given
+    names += ("depth", "email", "website", "status", "moderation_reason", "ip_hash")
+    add = PlainInsert(insert(Reply).values({n: bindparam(n) for n in names}).returning(Reply.id))
+    slug = add_post("Harbour dredging")
+    with app.app_context():
+        post_id = db.session.scalar(select(Post.id).where(Post.slug == slug))
+        values = dict(
+            depth=1,
+            email="",
+            website="",
+            status="approved",
+            moderation_reason="",
+            ip_hash="",
+            post_id=post_id,
+            name="Ana",
+            body="Hi",
+            body_html="<p>Hi</p>",
+            created_at=clock.now(),
+            form_nonce="nonce-1",
+        )
+        new_id = add.first(**values).id
+        db.session.remove()
+        stored = db.session.get(Reply, new_id)  # another connection sees it: committed
+        assert (stored.name, stored.created_at.utcoffset() is not None) == ("Ana", True)
+        with pytest.raises(IntegrityError):
+            add.first(**values)  # the same form nonce twice
+        assert db.session.scalar(select(db.func.count(Reply.id))) == 1
