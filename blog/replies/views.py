@@ -184,9 +184,8 @@ def create(slug: str):
 
     if verdict.status == "pending":
         reply = Reply(id=reply_id, **values)  # for the email; never added to the session
-        notify.notify_held_reply(
-            current_app._get_current_object(), db.session.get(Post, post.id), reply
-        )
+        app = current_app._get_current_object()
+        notify.notify_held_reply(app, lambda: db.session.get(Post, post.id), reply)
     response = _redirect_to_reply(reply_id, slug)
     if form.remember.data:
         set_remembered_author(response, name, email, website)
