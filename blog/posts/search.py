@@ -382,8 +382,8 @@ def search_posts(terms: ParsedQuery, page: int, per_page: int, window: int) -> R
     if not ids:
         return ResultPage([], page, per_page, 0, terms)
     scores = _pg_scores(query, ids) if postgres else _sqlite_scores(params, ids)
-    position = {post_id: n for n, post_id in enumerate(ids)}
-    ranked = sorted(ids, key=lambda post_id: (scores.get(post_id, 0.0), position[post_id]))
+    # A stable sort of the newest-first window: equal scores stay newest first.
+    ranked = sorted(ids, key=lambda post_id: scores.get(post_id, 0.0))
     shown = ranked[(page - 1) * per_page : page * per_page]
     found = {}
     if shown:
