@@ -15,6 +15,8 @@ SITE_LOGO: str | None = None
 FEED_ENTRIES = 20
 SEARCH_RESULTS_PER_PAGE = 10
 SEARCH_MAX_QUERY = 200
+SEARCH_WINDOW = 500  # only the newest N matching posts are ranked (news: recent first)
+SEARCH_CACHE_SECONDS = 600  # longest a cached result page is kept (versions evict sooner)
 SITEMAP_URLS_PER_FILE = 50_000  # the protocol's limit; more posts get a sitemap index
 
 POSTS_PER_PAGE = 10
