@@ -76,7 +76,7 @@ def cached_list_page(scope: str, render: Callable[[], str]) -> str:
     if hit is not None and (hit[1] is None or now < hit[1]):
         return hit[0]
     html = render()
-    cache.set(key, (html, _next_due(now)))
+    cache.set(key, (html, next_due(now)))
     return html
 
 
@@ -199,7 +199,7 @@ def public_article_state(slug: str):
     return _ARTICLE_STATE.first(slug=slug, now=clock.now())
 
 
-def _next_due(now: datetime) -> datetime | None:
+def next_due(now: datetime) -> datetime | None:
     """When the next published or scheduled post becomes public (counts change then)."""
     return db.session.scalar(
         select(func.min(Post.published_at)).where(
@@ -220,5 +220,5 @@ def cached_count(scope: str, count) -> int:
         if valid_until is None or now < valid_until:
             return total
     total = count()
-    cache.set(key, (total, _next_due(now)))
+    cache.set(key, (total, next_due(now)))
     return total

@@ -410,15 +410,6 @@ def search_posts(terms: ParsedQuery, page: int, per_page: int, window: int) -> R
 SEARCH_INDEX = -2
 
 
-def _next_due(now: datetime) -> datetime | None:
-    """When the next published or scheduled post becomes public: results may change then."""
-    return db.session.scalar(
-        select(func.min(Post.published_at)).where(
-            Post.status.in_(("published", "scheduled")), Post.published_at > now
-        )
-    )
-
-
 def cached_results(raw: str, page: int, render: Callable[[], str]) -> str:
     """A result page from the cache while the search index and the site are unchanged.
 
@@ -441,7 +432,7 @@ def cached_results(raw: str, page: int, render: Callable[[], str]) -> str:
         return hit[0]
     html = render()
     timeout = int(current_app.config.get("SEARCH_CACHE_SECONDS", 600))
-    cache.set(key, (html, _next_due(now)), timeout=timeout)
+    cache.set(key, (html, page_cache.next_due(now)), timeout=timeout)
     return html
 
 
