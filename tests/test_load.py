@@ -44,7 +44,8 @@ def _prepare(app: Flask) -> tuple[dict[str, str], list[str]]:
             )
             db.session.commit()
             slugs.append(post.slug)
-        db.engine.dispose()
+        db.session.remove()  # reading post.slug began a transaction: give its connection back
+        db.engine.dispose()  # before closing the pool, or it is left open (PostgreSQL warns)
     env = {
         "BLOG_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         "BLOG_SECRET_KEY": "load-test-secret",
