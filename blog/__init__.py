@@ -41,7 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from . import auth, database  # noqa: F401  (user loader, SQLite connection settings)
+    from . import auth, database, plain_sql  # noqa: F401  (user loader, SQLite settings)
     from .extensions import cache, csrf, db, login_manager, migrate
     from .page_cache import include_object
     from .posts import search_schema
@@ -58,6 +58,7 @@ def _init_extensions(app: Flask) -> None:
     )
     login_manager.init_app(app)
     cache.init_app(app)
+    plain_sql.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -16,6 +16,7 @@ from collections import namedtuple
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from flask import Flask, g
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert
@@ -30,6 +31,31 @@ class _Compiled(NamedTuple):
     constants: dict[str, Any]  # parameters fixed in the statement, already processed
     binds: dict[str, Callable[[Any], Any] | None]  # processor of each parameter
     results: tuple[Callable[[Any], Any] | None, ...]
+
+
+_HELD = "_plain_sql_connection"
+
+
+def _connection():
+    """The request's pooled DBAPI connection for plain statements, checked out on first use
+    and kept until the app context ends (one checkout a request, not one a statement)."""
+    held = g.get(_HELD)
+    if held is None or held[0] is not db.engine:
+        release()
+        held = (db.engine, db.engine.raw_connection())
+        setattr(g, _HELD, held)
+    return held[1]
+
+
+def release(_error: BaseException | None = None) -> None:
+    """Return the held connection to the pool (which rolls it back)."""
+    held = g.pop(_HELD, None)
+    if held is not None:
+        held[1].close()
+
+
+def init_app(app: Flask) -> None:
+    app.teardown_appcontext(release)
 
 
 class _PlainStatement:
@@ -101,9 +127,8 @@ class _PlainStatement:
             values[name] = process(value) if process else value
         arguments = tuple(values[n] for n in compiled.names) if compiled.names else values
         dbapi_error = db.engine.dialect.loaded_dbapi.Error
-        raw = None
         try:
-            raw = db.engine.raw_connection()
+            raw = _connection()
             cursor = raw.cursor()
             try:
                 cursor.execute(compiled.sql, arguments)
@@ -113,12 +138,10 @@ class _PlainStatement:
             if self.commit:
                 raw.commit()
         except dbapi_error as error:
+            release()  # back to the pool, which rolls it back (or drops it if it broke)
             # Raised as SQLAlchemy would (OperationalError and so on), so the outage pages and
             # every other handler see the same exceptions as from the Session.
             raise DBAPIError.instance(compiled.sql, arguments, error, dbapi_error) from error
-        finally:
-            if raw is not None:
-                raw.close()  # back to the pool, rolled back as any returned connection is
         make, processors = self.row_type._make, compiled.results
         return [
             make(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in found
