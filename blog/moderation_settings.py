@@ -56,10 +56,21 @@ _BOTH_LISTS = PlainSelect(
 )
 
 
-def all_words() -> dict[str, list[str]]:
+def all_words(site_version: int | None = None) -> dict[str, list[str]]:
     """Every list `words()` gives, keyed by config key, read in one statement (the reply
-    POST needs both lists, and each statement is a good share of that request's time)."""
-    stored = {row.key: row.value for row in _BOTH_LISTS.all()}
+    POST needs both lists, and each statement is a good share of that request's time).
+
+    With `site_version` (the site-wide cache version, which a trigger bumps on every change to
+    the settings table) the desk's lists are read once per version and process.
+    """
+    if site_version is None:
+        stored = {row.key: row.value for row in _BOTH_LISTS.all()}
+    else:
+        known = current_app.extensions.get("desk_word_lists")
+        if known is None or known[0] != site_version:
+            known = (site_version, {row.key: row.value for row in _BOTH_LISTS.all()})
+            current_app.extensions["desk_word_lists"] = known
+        stored = known[1]
     return {
         config_key: _combined(config_key, split_words(stored.get(setting_key) or ""))
         for config_key, setting_key in SETTING_KEYS.items()

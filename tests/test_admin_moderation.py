@@ -177,3 +177,19 @@ def test_dashboard_links_pending_replies(desk, reader, add_post, send_reply):
     html = desk.get("/admin/").get_data(as_text=True)
     assert "Pending replies (1)" in html
     assert "Reader One on “Bridge vote passes”" in html
+
+
+def test_a_word_added_at_the_desk_applies_to_the_very_next_reply(app, admin, add_post, send_reply):
+    """The word lists are kept per process between replies; a desk change must still apply
+    at once (it bumps the site-wide version the lists are kept under)."""
+    app.config["REPLY_MODERATION"] = "none"
+    slug = add_post()
+    first = reply_id(send_reply(slug, the_client=app.test_client(), body="Talk of a lottery."))
+    assert status_of(app, first) == "approved"
+    response = admin.post(
+        "/admin/settings/words", data={"moderation_words": "lottery\n", "block_words": ""}
+    )
+    assert response.status_code == 303
+    second = reply_id(send_reply(slug, the_client=app.test_client(), body="A lottery again?",
+                                 name="Other", email="other@example.com"))  # fmt: skip
+    assert status_of(app, second) == "pending"

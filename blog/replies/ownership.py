@@ -11,7 +11,13 @@ MAX_REMEMBERED_REPLIES = 50
 
 
 def _serializer(salt: str) -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    """One serializer per app, salt and secret key (made once, not on every reply)."""
+    secret = current_app.config["SECRET_KEY"]
+    made = current_app.extensions.setdefault("reply_cookie_serializers", {})
+    key = (salt, secret)
+    if key not in made:
+        made[key] = URLSafeSerializer(secret, salt=salt)
+    return made[key]
 
 
 def own_reply_ids() -> set[int]:
@@ -70,7 +76,9 @@ def set_remembered_author(response: Response, name: str, email: str, website: st
 
 
 def forget_author(response: Response) -> None:
-    """Clear saved details when the reader unticks the box."""
+    """Clear saved details when the reader unticks the box (if any were saved)."""
+    if AUTHOR_COOKIE not in request.cookies:
+        return
     response.delete_cookie(
         AUTHOR_COOKIE,
         httponly=True,

@@ -138,7 +138,7 @@ def create(slug: str):
             return _form_back(post.id, form, 429, message, {"Retry-After": str(wait)})
 
     texts = [name, email, website, body]
-    word_lists = moderation_settings.all_words()
+    word_lists = moderation_settings.all_words(post.site_version)
     verdict = rules.decide(
         trap=rules.trap_reason(
             honeypot=(form.homepage.data or "").strip(),
