@@ -292,3 +292,25 @@ def test_readers_see_desk_changes_at_once(desk, app):
     desk.post(f"/admin/posts/{post_id}/notes", data={"kind": "Update", "text": "Council replied."})
     article = reader.get("/posts/footbridge-costs-questioned").get_data(as_text=True)
     assert "Council replied." in article and "Updated" in article
+
+
+# Control characters typed or pasted into the editor get a clear 422, never a 500: PostgreSQL
+# refuses NUL in text outright (it was a 500 there), SQLite stored it invisibly.
+CONTROL_FIELDS = ["title", "dek", "dateline", "byline", "body", "key_points", "sources", "tags"]
+
+
+@pytest.mark.parametrize("field", [*CONTROL_FIELDS, "slug"])
+@pytest.mark.parametrize("control", ["\x00", "\x1b", "\x7f"], ids=["nul", "escape", "delete"])
+def test_a_control_character_in_any_editor_field_is_refused_plainly(desk, field, control):
+    data = {**FULL_POST, field: f"Before{control}after {FULL_POST[field]}".strip()}
+    response = desk.post("/admin/posts/new", data=data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Please remove the invisible control characters from this field." in html
+    assert "Footbridge costs questioned" in html or field == "title"  # the rest is kept
+    assert desk.get("/admin/").status_code == 200
+
+
+def test_tabs_and_line_breaks_are_still_fine(desk):
+    data = {**FULL_POST, "body": "First line\r\n\tindented second line"}
+    assert desk.post("/admin/posts/new", data=data).status_code == 303

@@ -1,5 +1,7 @@
 """Desk forms: every one a FlaskForm, so every POST carries a CSRF token."""
 
+import re
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileSize
 from wtforms import (
@@ -47,6 +49,27 @@ def lines_of(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+# C0 controls other than tab and line breaks: no one types them, PostgreSQL refuses NUL in
+# text, and a title or byline carrying them breaks feeds and JSON-LD.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def no_control_characters(form, field) -> None:
+    if isinstance(field.data, str) and _CONTROL.search(field.data):
+        raise ValidationError("Please remove the invisible control characters from this field.")
+
+
+class DeskForm(FlaskForm):
+    """A FlaskForm whose every text field refuses control characters, with a clear message."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field = unbound_field.bind(form=form, **options)
+            if isinstance(field, StringField):  # text areas and passwords too
+                field.validators = [*field.validators, no_control_characters]
+            return field
+
+
 def _check_lines(field, what: str) -> None:
     lines = lines_of(field.data)
     if len(lines) > MAX_LINES:
@@ -56,13 +79,13 @@ def _check_lines(field, what: str) -> None:
             raise ValidationError(f"Line {number} is longer than {MAX_LINE} characters.")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(DeskForm):
     username = StringField("Username", [DataRequired(), Length(max=64)], filters=[_strip])
     password = PasswordField("Password", [DataRequired(), Length(max=200)])
     submit = SubmitField("Sign in")
 
 
-class PostForm(FlaskForm):
+class PostForm(DeskForm):
     """The article editor: the text, its structured parts, and when readers see it."""
 
     title = StringField("Headline", [DataRequired(), Length(max=300)], filters=[_strip])
@@ -144,17 +167,17 @@ class PostForm(FlaskForm):
         return valid
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(DeskForm):
     kind = SelectField("Kind", choices=[SelectChoice(k, k) for k in CORRECTION_KINDS])
     text = TextAreaField("Note", [DataRequired(), Length(max=2000)], filters=[_strip])
     add_note = SubmitField("Add note")
 
 
-class StaffReplyForm(FlaskForm):
+class StaffReplyForm(DeskForm):
     body = TextAreaField("Your reply", [DataRequired(), Length(max=10_000)])
 
 
-class WireImportForm(FlaskForm):
+class WireImportForm(DeskForm):
     file = FileField("Wire article file (plain text)", [FileSize(max_size=512 * 1024)])
     text = TextAreaField("Or paste the article", [Optional(), Length(max=200_000)])
     tags = StringField("Tags", [Optional(), Length(max=500)], description="Comma-separated.")
@@ -164,7 +187,7 @@ class WireImportForm(FlaskForm):
 _USERNAME = Regexp(r"^[A-Za-z0-9_.-]+$", message="Letters, digits, dots, dashes, underscores.")
 
 
-class UserForm(FlaskForm):
+class UserForm(DeskForm):
     username = StringField("Username", [DataRequired(), Length(max=64), _USERNAME])
     display_name = StringField("Display name", [Optional(), Length(max=100)], filters=[_strip])
     password = PasswordField("Password", [DataRequired(), Length(min=8, max=200)])
@@ -174,7 +197,7 @@ class UserForm(FlaskForm):
     submit = SubmitField("Add account")
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(DeskForm):
     current_password = PasswordField("Current password", [InputRequired()])
     new_password = PasswordField("New password", [DataRequired(), Length(min=8, max=200)])
     confirm = PasswordField(
@@ -191,7 +214,7 @@ def _check_word_list(form, field) -> None:
         raise ValidationError(f"An entry can have at most {MAX_WORD_LENGTH} characters.")
 
 
-class WordListsForm(FlaskForm):
+class WordListsForm(DeskForm):
     moderation_words = TextAreaField(
         "Hold for moderation", [_check_word_list], description="One word or phrase a line."
     )
