@@ -205,6 +205,11 @@ class Correction(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
 
+def reply_anchor(reply_id: int) -> str:
+    """The id of a reply's element on its article page (links end in #reply-N)."""
+    return f"reply-{reply_id}"
+
+
 class Reply(db.Model):
     """A reader's reply. The email is private: it never leaves the desk."""
 
@@ -241,7 +246,7 @@ class Reply(db.Model):
 
     @property
     def anchor(self) -> str:
-        return f"reply-{self.id}"
+        return reply_anchor(self.id)
 
 
 class Revision(db.Model):

@@ -22,6 +22,7 @@ from .auth import staff_signed_in
 from .extensions import cache, db
 from .models import Post
 from .plain_sql import PlainSelect
+from .tracked_config import derived
 
 SITE_WIDE = 0
 POST_LIST = -1
@@ -112,11 +113,7 @@ def build_tag() -> str:
     templates = app.extensions.get("page_cache_templates")
     if templates is None:
         templates = app.extensions["page_cache_templates"] = _templates_digest(app)
-    generation = getattr(app.config, "generation", None)
-    known = app.extensions.get("page_cache_settings")
-    if known is None or generation is None or known[0] != generation:
-        known = app.extensions["page_cache_settings"] = (generation, _settings_digest(app))
-    return f"{templates}.{known[1]}"
+    return f"{templates}.{derived(app, 'page_cache_settings', _settings_digest)}"
 
 
 def site_address() -> str:

@@ -3,7 +3,7 @@
 An anonymous reader's article page needs one small SELECT. Through the Session and
 SQLAlchemy's execution layer that SELECT cost about 0.24 ms of CPU; on the pool's raw
 connection it costs about 0.04 ms. `PlainSelect` keeps the statement a normal Core `select()`
-(one definition for every backend): it is compiled once per engine, its parameters and result
+(one definition for every backend): it is compiled once per dialect, its parameters and result
 columns pass through their column types' processors, and nothing else is skipped. The reply
 POST's one INSERT goes the same way (`PlainInsert`). Anything that needs the ORM stays on the
 Session; no SQLAlchemy event listener watches these statements (the database's own triggers

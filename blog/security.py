@@ -9,6 +9,8 @@ from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
+from .tracked_config import derived
+
 # The largest key every supported database holds: INTEGER is 64-bit in SQLite but 32-bit in
 # PostgreSQL, where a larger number in a query fails (a 500) instead of finding nothing.
 MAX_DATABASE_INTEGER = 2**31 - 1
@@ -115,11 +117,4 @@ def init_app(app: Flask) -> None:
 
 def _headers_for(app: Flask) -> list[tuple[str, str]]:
     """security_headers(app), built again only after the config changed."""
-    generation = getattr(app.config, "generation", None)
-    known = app.extensions.get("security_headers")
-    if known is None or generation is None or known[0] != generation:
-        known = app.extensions["security_headers"] = (
-            generation,
-            list(security_headers(app).items()),
-        )
-    return known[1]
+    return derived(app, "security_headers", lambda app: list(security_headers(app).items()))

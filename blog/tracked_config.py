@@ -6,7 +6,8 @@ cached article page; with a change counter the digest is recomputed only after a
 Every way of changing a Flask config goes through the methods below.
 """
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Config, Flask
 
@@ -46,6 +47,19 @@ class TrackedConfig(Config):
     def clear(self) -> None:
         super().clear()
         self._changed()
+
+
+T = TypeVar("T")
+
+
+def derived(app: Flask, name: str, compute: Callable[[Flask], T]) -> T:
+    """compute(app), kept in app.extensions[name] until the config next changes (always
+    recomputed for a plain flask.Config, which does not count its changes)."""
+    generation = getattr(app.config, "generation", None)
+    known = app.extensions.get(name)
+    if known is None or generation is None or known[0] != generation:
+        known = app.extensions[name] = (generation, compute(app))
+    return known[1]
 
 
 class BlogFlask(Flask):

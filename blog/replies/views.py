@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import clock, moderation_settings, page_cache
 from ..auth import staff_signed_in
 from ..extensions import db
-from ..models import Post, Reply
+from ..models import Post, Reply, reply_anchor
 from ..plain_sql import PlainInsert, PlainSelect
 from ..posts import queries as _posts  # noqa: F401  (blog.posts imports .threads: load it first)
 from ..rendering import render_reply_text
@@ -52,7 +52,7 @@ EXPIRED_MESSAGE = (
 
 
 def _redirect_to_reply(reply_id: int, slug: str):
-    anchor = f"reply-{reply_id}"
+    anchor = reply_anchor(reply_id)
     response = redirect(url_for("posts.article", slug=slug, _anchor=anchor), code=303)
     remember_own_reply(response, reply_id)
     return response
@@ -120,7 +120,7 @@ def create(slug: str):
 
     duplicate = rules.find_duplicate(post.id, name, email, body)
     if duplicate is not None:
-        link = url_for("posts.article", slug=slug, _anchor=f"reply-{duplicate}")
+        link = url_for("posts.article", slug=slug, _anchor=reply_anchor(duplicate))
         message = Markup(
             'You already sent this reply. <a href="{}">See the earlier one</a>.'
         ).format(link)
