@@ -67,17 +67,21 @@ def cached_list_page(scope: str, render: Callable[[], str]) -> str:
     """
     if not shared_view() or set(request.args) - {"page"}:
         return render()
-    now = clock.now()
     seen = versions(POST_LIST, SITE_WIDE)
-    key = (
-        f"list:{build_tag()}:{site_address()}:{scope}:{request.args.get('page', '1')}:"
-        f"{seen[POST_LIST]}.{seen[SITE_WIDE]}"
-    )
+    parts = f"{scope}:{request.args.get('page', '1')}:{seen[POST_LIST]}.{seen[SITE_WIDE]}"
+    return cached_until_due("list", parts, render)
+
+
+def cached_until_due(kind: str, parts: str, render: Callable[[], str], timeout=None) -> str:
+    """render(), cached under the build, this site's address and `parts` (which carry the
+    versions it depends on), and kept no later than the next scheduled post comes due."""
+    now = clock.now()
+    key = f"{kind}:{build_tag()}:{site_address()}:{parts}"
     hit = cache.get(key)
     if hit is not None and (hit[1] is None or now < hit[1]):
         return hit[0]
     html = render()
-    cache.set(key, (html, next_due(now)))
+    cache.set(key, (html, next_due(now)), timeout=timeout)
     return html
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import and_, bindparam, column, func, literal_column, select, ta
 from sqlalchemy.exc import DatabaseError
 
 from .. import clock, page_cache
-from ..extensions import cache, db
+from ..extensions import db
 from ..models import Post
 from .queries import Page, requested_page
 from .views import bp
@@ -420,20 +420,11 @@ def cached_results(raw: str, page: int, render: Callable[[], str]) -> str:
     """
     if not page_cache.shared_view() or set(request.args) - {"q", "page"}:
         return render()
-    now = clock.now()
     seen = page_cache.versions(SEARCH_INDEX, page_cache.SITE_WIDE)
     text = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    key = (
-        f"search:{page_cache.build_tag()}:{request.url_root}:{text}:{page}:"
-        f"{seen[SEARCH_INDEX]}.{seen[page_cache.SITE_WIDE]}"
-    )
-    hit = cache.get(key)
-    if hit is not None and (hit[1] is None or now < hit[1]):
-        return hit[0]
-    html = render()
+    parts = f"{text}:{page}:{seen[SEARCH_INDEX]}.{seen[page_cache.SITE_WIDE]}"
     timeout = int(current_app.config.get("SEARCH_CACHE_SECONDS", 600))
-    cache.set(key, (html, page_cache.next_due(now)), timeout=timeout)
-    return html
+    return page_cache.cached_until_due("search", parts, render, timeout=timeout)
 
 
 @bp.get("/search")

@@ -11,8 +11,10 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import Flask, current_app
 from itsdangerous import BadSignature, Signer, URLSafeSerializer
+
+from ..tracked_config import derived
 
 
 @dataclass(frozen=True)
@@ -25,13 +27,13 @@ SALT = "reply-form-stamp"
 
 
 def _signers() -> tuple[Signer, URLSafeSerializer]:
-    """One signer (and one reader of older stamps) per app and secret key."""
-    secret = current_app.config["SECRET_KEY"]
-    made = current_app.extensions.get("reply_form_stamp")
-    if made is None or made[0] != secret:
-        made = (secret, Signer(secret, salt=SALT), URLSafeSerializer(secret, salt=SALT))
-        current_app.extensions["reply_form_stamp"] = made
-    return made[1], made[2]
+    """One signer (and one reader of older stamps) per app, made again if the key changes."""
+
+    def make(app: Flask) -> tuple[Signer, URLSafeSerializer]:
+        secret = app.config["SECRET_KEY"]
+        return Signer(secret, salt=SALT), URLSafeSerializer(secret, salt=SALT)
+
+    return derived(current_app._get_current_object(), "reply_form_stamp", make)
 
 
 def issue(now: float | None = None) -> str:

@@ -3,6 +3,8 @@
 from flask import Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from ..tracked_config import derived
+
 OWNER_COOKIE = "my_replies"
 AUTHOR_COOKIE = "reply_author"
 OWNER_MAX_AGE = 30 * 24 * 3600
@@ -11,13 +13,12 @@ MAX_REMEMBERED_REPLIES = 50
 
 
 def _serializer(salt: str) -> URLSafeSerializer:
-    """One serializer per app, salt and secret key (made once, not on every reply)."""
-    secret = current_app.config["SECRET_KEY"]
-    made = current_app.extensions.setdefault("reply_cookie_serializers", {})
-    key = (salt, secret)
-    if key not in made:
-        made[key] = URLSafeSerializer(secret, salt=salt)
-    return made[key]
+    """One serializer per app and salt, made again if the key changes (not on every reply)."""
+    return derived(
+        current_app._get_current_object(),
+        f"reply_cookie:{salt}",
+        lambda app: URLSafeSerializer(app.config["SECRET_KEY"], salt=salt),
+    )
 
 
 def own_reply_ids() -> set[int]:
