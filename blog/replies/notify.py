@@ -36,13 +36,18 @@ def _send(host: str, port: int, message: EmailMessage, app: Flask) -> None:
         app.logger.warning("could not send the moderation email: %s", error)
 
 
+def desk_is_emailed(app: Flask) -> bool:
+    """Whether held replies are emailed at all (a mail server and an address are set)."""
+    return bool(app.config.get("MAIL_SERVER") and app.config.get("MODERATION_EMAIL"))
+
+
 def notify_held_reply(app: Flask, post: Post | Callable[[], Post], reply: Reply) -> None:
     """Send one email per held reply in the background; a dead mail server costs nothing.
 
     `post` may be a loader, called only when an email is really sent."""
-    host = app.config.get("MAIL_SERVER")
-    if not host or not app.config.get("MODERATION_EMAIL") or reply.status != "pending":
+    if not desk_is_emailed(app) or reply.status != "pending":
         return
+    host = app.config["MAIL_SERVER"]
     post = post() if callable(post) else post
     queue_url = url_for("admin.replies", status="pending", _external=True)
     message = build_message(app, post, reply, queue_url)

@@ -182,9 +182,9 @@ def create(slug: str):
             raise
         return _redirect_to_reply(earlier, slug)
 
-    if verdict.status == "pending":
+    app = current_app._get_current_object()
+    if verdict.status == "pending" and notify.desk_is_emailed(app):
         reply = Reply(id=reply_id, **values)  # for the email; never added to the session
-        app = current_app._get_current_object()
         notify.notify_held_reply(app, lambda: db.session.get(Post, post.id), reply)
     response = _redirect_to_reply(reply_id, slug)
     if form.remember.data:
