@@ -1,8 +1,7 @@
-"""Desk forms: every one a FlaskForm, so every POST carries a CSRF token."""
+"""Desk forms: every one a BlogForm (a FlaskForm), so every POST carries a CSRF token."""
 
 import re
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileSize
 from wtforms import (
     BooleanField,
@@ -32,6 +31,7 @@ except ImportError:  # pragma: no cover
 
 
 from ..articles import parse_contradiction_line, parse_source_line
+from ..csrf import BlogForm
 from ..models import CORRECTION_KINDS, POST_STATUSES
 from ..moderation_settings import MAX_WORD_LENGTH, MAX_WORDS, split_words
 
@@ -59,8 +59,8 @@ def no_control_characters(form, field) -> None:
         raise ValidationError("Please remove the invisible control characters from this field.")
 
 
-class DeskForm(FlaskForm):
-    """A FlaskForm whose every text field refuses control characters, with a clear message."""
+class DeskForm(BlogForm):
+    """A BlogForm whose every text field refuses control characters, with a clear message."""
 
     class Meta:
         def bind_field(self, form, unbound_field, options):

@@ -12,8 +12,9 @@ import time
 from dataclasses import dataclass
 
 from flask import Flask, current_app
-from itsdangerous import BadSignature, Signer, URLSafeSerializer
+from itsdangerous import BadSignature
 
+from ..signing import KeptSigner, KeptURLSafeSerializer
 from ..tracked_config import derived
 
 
@@ -26,12 +27,12 @@ class Stamp:
 SALT = "reply-form-stamp"
 
 
-def _signers() -> tuple[Signer, URLSafeSerializer]:
+def _signers() -> tuple[KeptSigner, KeptURLSafeSerializer]:
     """One signer (and one reader of older stamps) per app, made again if the key changes."""
 
-    def make(app: Flask) -> tuple[Signer, URLSafeSerializer]:
+    def make(app: Flask) -> tuple[KeptSigner, KeptURLSafeSerializer]:
         secret = app.config["SECRET_KEY"]
-        return Signer(secret, salt=SALT), URLSafeSerializer(secret, salt=SALT)
+        return KeptSigner(secret, salt=SALT), KeptURLSafeSerializer(secret, salt=SALT)
 
     return derived(current_app._get_current_object(), "reply_form_stamp", make)
 

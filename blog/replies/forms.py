@@ -2,10 +2,10 @@
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
+from ..csrf import BlogForm
 from ..rendering import EMAIL_IN_TEXT
 
 BODY_MAX = 10_000
@@ -43,7 +43,7 @@ def web_address(form, field) -> None:
         raise ValidationError("A website must start with http:// or https://.")
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(BlogForm):
     """Comment, name, email, optional website; anti-spam fields ride along unseen."""
 
     body = TextAreaField(
@@ -101,7 +101,7 @@ class ReplyForm(FlaskForm):
     homepage = StringField("Leave this field empty")
 
 
-class EditReplyForm(FlaskForm):
+class EditReplyForm(BlogForm):
     """The author's own edit of a reply's text, within the edit window."""
 
     body = TextAreaField(

@@ -1,8 +1,9 @@
 """Signed cookies that remember a reader's own replies and, if asked, their details."""
 
 from flask import Response, current_app, request
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature
 
+from ..signing import KeptURLSafeSerializer
 from ..tracked_config import derived
 
 OWNER_COOKIE = "my_replies"
@@ -12,12 +13,12 @@ AUTHOR_MAX_AGE = 365 * 24 * 3600
 MAX_REMEMBERED_REPLIES = 50
 
 
-def _serializer(salt: str) -> URLSafeSerializer:
+def _serializer(salt: str) -> KeptURLSafeSerializer:
     """One serializer per app and salt, made again if the key changes (not on every reply)."""
     return derived(
         current_app._get_current_object(),
         f"reply_cookie:{salt}",
-        lambda app: URLSafeSerializer(app.config["SECRET_KEY"], salt=salt),
+        lambda app: KeptURLSafeSerializer(app.config["SECRET_KEY"], salt=salt),
     )
 
 

@@ -5,11 +5,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import abort, current_app, render_template, request
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import or_, select
 
 from .. import clock, page_cache
+from ..csrf import generate_csrf
 from ..extensions import cache, db
 from ..models import Post, Reply
 from ..posts.queries import load_parts
