@@ -238,7 +238,7 @@ class Reply(db.Model):
     __table_args__ = (
         Index("ix_reply_post_status_created", "post_id", "status", "created_at"),
         Index("ix_reply_status_created", "status", "created_at"),
-        Index("ix_reply_email", "email"),
+        Index("ix_reply_email_status", "email", "status"),  # first-time moderation, privacy
         Index("ix_reply_post_email", "post_id", "email"),  # the duplicate check
         Index("ix_reply_ip_hash_created", "ip_hash", "created_at"),
         Index("ix_reply_parent_id", "parent_id"),

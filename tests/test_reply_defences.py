@@ -135,19 +135,22 @@ def test_same_name_in_other_case_with_another_email_is_still_a_duplicate(site):
 
 
 @pytest.mark.sqlite_only(reason="reads SQLite's query plan")
-def test_duplicate_check_looks_names_up_by_index_not_by_reading_the_thread(site):
-    from blog.replies.rules import _DUPLICATE_CANDIDATES
+def test_earlier_replies_are_looked_up_by_index_not_by_reading_the_thread(site):
+    from blog.replies.rules import _HISTORY
 
     app, _ = site()
     with app.app_context():
         connection = db.session.connection()
-        compiled = _DUPLICATE_CANDIDATES["sqlite"].statement.compile(connection)
-        values = compiled.construct_params({"post_id": 1, "name": "x", "email": "y"})
+        compiled = _HISTORY["sqlite"].statement.compile(connection)
+        values = compiled.construct_params({"post_id": 1, "nonce": "n", "name": "x", "email": "y"})
         params = tuple(values[name] for name in compiled.positiontup)
         found = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params)
         plan = " ".join(row[-1] for row in found)
     assert "USING INDEX ix_reply_post_name (post_id=? AND name=?)" in plan
     assert "USING INDEX ix_reply_post_email (post_id=? AND email=?)" in plan
+    assert "USING COVERING INDEX ix_reply_email_status (email=? AND status=?)" in plan
+    assert "USING INDEX sqlite_autoindex_reply_1 (form_nonce=?)" in plan
+    assert "SCAN reply" not in plan
 
 
 def test_double_click_gets_the_first_303_again_and_no_second_row(site):

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, func, or_, select, union
+from sqlalchemy import bindparam, func, literal_column, or_, select, union_all
 
 from ..extensions import db
 from ..models import Post, Reply
@@ -66,39 +66,80 @@ def find_parent(post_id: int, raw_parent_id: str | None) -> tuple[bool, Reply | 
     return True, parent
 
 
-# The reply POST's reads, built once and run as PlainSelects (they come before its one
-# write). Plain (id, body) rows for the duplicate check: a duplicate is rare. Two halves joined
-# by UNION, so each uses its own index (migration 0004) instead of reading every reply of the
-# post; names compare with ASCII case folded, as that index does.
-def _duplicate_candidates(name_matches) -> PlainSelect:
-    def half(*where):
-        return select(Reply.id, Reply.body).where(*where, Reply.status != "trash")
+# The reply POST's reads about earlier replies, in one statement built once and run as a
+# PlainSelect (they come before its one write): the reply this very form already stored (a
+# double-click), earlier replies on the post by the same name or email (the duplicate check:
+# two halves, each on its own index from migration 0004, names compared with ASCII case folded
+# as that index does), and whether the email has an approved reply (first-time moderation).
+def _history_statement(name_matches) -> PlainSelect:
+    def rows(kind: str, *where):
+        return select(literal_column(f"'{kind}'").label("kind"), Reply.id, Reply.body).where(*where)
 
+    on_post = Reply.post_id == bindparam("post_id")
+    approved = (
+        select(Reply.id)
+        .where(Reply.email == bindparam("email"), Reply.status == "approved")
+        .limit(1)
+        .subquery()
+    )
     return PlainSelect(
-        union(
-            half(Reply.post_id == bindparam("post_id"), name_matches),
-            half(Reply.post_id == bindparam("post_id"), Reply.email == bindparam("email")),
+        union_all(
+            rows("form", Reply.form_nonce == bindparam("nonce")),
+            rows("same", on_post, name_matches, Reply.status != "trash"),
+            rows("same", on_post, Reply.email == bindparam("email"), Reply.status != "trash"),
+            select(literal_column("'approved'"), approved.c.id, literal_column("''")),
         )
     )
 
 
-_DUPLICATE_CANDIDATES = {
-    "sqlite": _duplicate_candidates(Reply.name.collate("NOCASE") == bindparam("name")),
-    "postgresql": _duplicate_candidates(func.lower(Reply.name) == bindparam("name")),
+_HISTORY = {
+    "sqlite": _history_statement(Reply.name.collate("NOCASE") == bindparam("name")),
+    "postgresql": _history_statement(func.lower(Reply.name) == bindparam("name")),
 }
 _APPROVED_BY_EMAIL = PlainSelect(
     select(Reply.id).where(Reply.email == bindparam("email"), Reply.status == "approved").limit(1)
 )
 
 
-def find_duplicate(post_id: int, name: str, email: str, body: str) -> int | None:
-    """The id of an earlier reply on this post by the same name or email with the same
-    folded text, or None."""
+@dataclass(frozen=True)
+class History:
+    """What the database holds about a reply before it is stored (see reply_history)."""
+
+    same_form: list[tuple[int, str]]  # (id, body) stored from this very rendered form
+    same_author: list[tuple[int, str]]  # (id, body) on the post by the same name or email
+    email_approved: bool
+
+    def earlier_send(self, body: str) -> int | None:
+        """The reply this form already stored with this text (a double-click), if any."""
+        return _same_text(self.same_form, body)
+
+    def duplicate(self, body: str) -> int | None:
+        """An earlier reply on the post by the same name or email with the same folded text."""
+        return _same_text(self.same_author, body)
+
+
+def _same_text(rows: list[tuple[int, str]], body: str) -> int | None:
     folded = fold_text(body)
-    dialect = db.engine.dialect.name
-    statement = _DUPLICATE_CANDIDATES.get(dialect, _DUPLICATE_CANDIDATES["postgresql"])
-    candidates = statement.all(post_id=post_id, name=name.lower(), email=email.lower())
-    return next((row.id for row in candidates if fold_text(row.body) == folded), None)
+    return next((reply_id for reply_id, text in rows if fold_text(text) == folded), None)
+
+
+def reply_history(post_id: int, nonce: str | None, name: str, email: str) -> History:
+    """Everything the rules need from earlier replies, in one statement."""
+    statement = _HISTORY.get(db.engine.dialect.name, _HISTORY["postgresql"])
+    rows = statement.all(post_id=post_id, nonce=nonce, name=name.lower(), email=email.lower())
+    return History(
+        same_form=[(row.id, row.body) for row in rows if row.kind == "form"],
+        same_author=[(row.id, row.body) for row in rows if row.kind == "same"],
+        email_approved=any(row.kind == "approved" for row in rows),
+    )
+
+
+_LATEST_FROM = PlainSelect(
+    select(func.max(Reply.created_at).label("latest")).where(
+        Reply.created_at > bindparam("since", type_=Reply.created_at.type),
+        or_(Reply.ip_hash == bindparam("ip_hash"), Reply.email == bindparam("email")),
+    )
+)
 
 
 def flood_wait_seconds(ip_hash: str, email: str, now: datetime, flood_seconds: int) -> int:
@@ -109,12 +150,7 @@ def flood_wait_seconds(ip_hash: str, email: str, now: datetime, flood_seconds: i
     if not flood_seconds:
         return 0
     since = now - timedelta(seconds=flood_seconds)
-    latest = db.session.scalar(
-        select(func.max(Reply.created_at)).where(
-            Reply.created_at > since,
-            or_(Reply.ip_hash == ip_hash, Reply.email == email.lower()),
-        )
-    )
+    latest = _LATEST_FROM.first(since=since, ip_hash=ip_hash, email=email.lower()).latest
     if latest is None:
         return 0
     if latest.tzinfo is None:  # max() bypasses the column type on some backends
@@ -165,15 +201,18 @@ def has_approved_reply(email: str) -> bool:
     return _APPROVED_BY_EMAIL.first(email=email.lower()) is not None
 
 
-def moderation_verdict(mode: str, *, email: str, is_staff: bool) -> Verdict:
-    """Apply the newsroom's moderation rule: none, first-time or all."""
+def moderation_verdict(
+    mode: str, *, email: str, is_staff: bool, email_approved: bool | None = None
+) -> Verdict:
+    """Apply the newsroom's moderation rule: none, first-time or all (`email_approved`: known
+    already, or None to look it up)."""
     if is_staff:
         return Verdict("approved", "written by newsroom staff")
     if mode == "none":
         return Verdict("approved", "moderation is off")
     if mode == "all":
         return Verdict("pending", "every reply is held for review")
-    if has_approved_reply(email):
+    if has_approved_reply(email) if email_approved is None else email_approved:
         return Verdict("approved", "this email has an approved reply")
     return Verdict("pending", "first reply from this email address")
 
@@ -185,10 +224,11 @@ def decide(
     mode: str,
     email: str,
     is_staff: bool,
+    email_approved: bool | None = None,
 ) -> Verdict:
     """Combine traps, content holds and the moderation rule into one stored status."""
     if trap:
         return Verdict("spam", trap)
     if hold and not is_staff:
         return Verdict("pending", hold)
-    return moderation_verdict(mode, email=email, is_staff=is_staff)
+    return moderation_verdict(mode, email=email, is_staff=is_staff, email_approved=email_approved)

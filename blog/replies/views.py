@@ -83,7 +83,8 @@ def _earlier_send(nonce: str | None, body: str) -> int | None:
 def create(slug: str):
     """Accept a reader's reply: 303 to it, or the form back with a reason and the text kept.
 
-    Every read comes first, on plain reads; the one write is a single INSERT, then COMMIT.
+    Every read comes first, as two plain statements (the post, then the earlier replies the
+    rules look at); the one write is a single INSERT, then COMMIT.
     """
     config = current_app.config
     post = page_cache.public_article_state(slug)  # id, replies_open, published_at
@@ -114,11 +115,12 @@ def create(slug: str):
     name, email = form.name.data, form.email.data.lower()
     website, body = form.website.data or "", form.body.data.replace("\r\n", "\n")
     nonce = stamp.nonce if stamp else None
-    earlier = _earlier_send(nonce, body)
+    history = rules.reply_history(post.id, nonce, name, email)
+    earlier = history.earlier_send(body)
     if earlier is not None:
         return _redirect_to_reply(earlier, slug)
 
-    duplicate = rules.find_duplicate(post.id, name, email, body)
+    duplicate = history.duplicate(body)
     if duplicate is not None:
         link = url_for("posts.article", slug=slug, _anchor=reply_anchor(duplicate))
         message = Markup(
@@ -156,6 +158,7 @@ def create(slug: str):
         mode=config["REPLY_MODERATION"],
         email=email,
         is_staff=is_staff,
+        email_approved=history.email_approved,
     )
     values = {
         "post_id": post.id,
