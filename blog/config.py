@@ -41,7 +41,7 @@ LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
 # shares it between processes and machines. Keys carry database-kept versions, so either is
 # safe with several workers; old versions simply expire.
 PAGE_CACHE = True
-CACHE_TYPE = "SimpleCache"
+CACHE_TYPE = "blog.local_cache.LocalCache"  # SimpleCache without pickling
 CACHE_DEFAULT_TIMEOUT = 3600
 CACHE_THRESHOLD = 2000
 CACHE_KEY_PREFIX = "blog:"

@@ -19,6 +19,6 @@ migrate = LazyMigrate()  # binds Flask-Migrate on first use: workers skip Alembi
 login_manager = LoginManager()
 login_manager.login_view = "admin.login"
 login_manager.login_message = "Please sign in to use the newsroom desk."
-# Page fragments and list counts (blog/page_cache.py); SimpleCache by default, Redis via
-# CACHE_TYPE/CACHE_REDIS_URL where several processes or machines serve.
+# Page fragments and list counts (blog/page_cache.py); per process by default (local_cache.py),
+# Redis via CACHE_TYPE/CACHE_REDIS_URL where several processes or machines serve.
 cache = Cache()

@@ -29,7 +29,7 @@ def test_every_worker_sees_each_change_at_once(make_app) -> None:
         "BLOG_REPLY_FLOOD_SECONDS": "0",
         "BLOG_REPLY_MIN_SECONDS": "0",
         "BLOG_REPLY_MODERATION": '"none"',
-        "BLOG_CACHE_TYPE": "SimpleCache",
+        "BLOG_CACHE_TYPE": "blog.local_cache.LocalCache",  # the per-process default
     }
     with Gunicorn(env, workers=2) as server:
 

@@ -96,10 +96,11 @@ def _blank_form_html(post: Post) -> str:
     )
 
 
-def _render_shared_parts(post: Post, closed: bool) -> list[str]:
-    """[before the form, after it, the blank form]: the page every reader like this one gets.
+def _render_shared_parts(post: Post, closed: bool) -> tuple[str, ...]:
+    """(before the form, after it, the blank form): the page every reader like this one gets.
 
-    A page with replies closed has no form: the list holds the whole page alone.
+    A page with replies closed has no form: the tuple holds the whole page alone. A tuple,
+    because the page cache may hand this very object to every later reader.
     """
     load_parts(post)
     replies = visible_replies(post, set())
@@ -112,9 +113,9 @@ def _render_shared_parts(post: Post, closed: bool) -> list[str]:
         reply_count=shown_reply_count(replies),
         max_depth=current_app.config["REPLY_MAX_DEPTH"],
     )
-    parts = page.split(FORM_SLOT)
+    parts = tuple(page.split(FORM_SLOT))
     if len(parts) == 2:
-        parts.append(_blank_form_html(post))
+        parts += (_blank_form_html(post),)
     return parts
 
 
@@ -140,7 +141,7 @@ def render_article_page(slug: str):
     return parts[0] + form_html + parts[1]
 
 
-def _shared_parts(post: Post, closed: bool) -> list[str]:
+def _shared_parts(post: Post, closed: bool) -> tuple[str, ...]:
     """The shared parts for a post already loaded (the form coming back, say)."""
     key = page_cache.article_key(post.id, closed)
     parts = cache.get(key)
