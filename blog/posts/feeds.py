@@ -3,11 +3,11 @@
 Entry ids are tag URIs made of the host, the creation day and the row id, so an edit (title,
 slug, body) never makes a feed reader show an article twice. An entry's `updated` follows the
 substantive update time (`Post.updated_at`, moved only by correction and update notes), falling
-back to the publication time. Built with ElementTree so the output is always well-formed XML.
+back to the publication time. Built as an element tree (xml_tree) so the output is always
+well-formed XML.
 """
 
 import re
-import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 from flask import current_app
@@ -21,6 +21,7 @@ from .absolute import absolute_url, base_url, logo_url, scrub_emails, tag_uri
 from .conditional import conditional_response
 from .queries import public_post_or_404, public_posts, tag_or_404
 from .views import bp
+from .xml_tree import Element, to_string
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 THREAD_NS = "http://purl.org/syndication/thread/1.0"
@@ -50,25 +51,23 @@ def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, attrs)
-    element.text = _XML_FORBIDDEN.sub("", text)
-    return element
+def _text(parent: Element, tag: str, text: str, **attrs: str) -> Element:
+    return parent.add(tag, attrs, _XML_FORBIDDEN.sub("", text))
 
 
-def _link(parent: ET.Element, href: str, rel: str = "alternate", kind: str = "text/html") -> None:
-    ET.SubElement(parent, "link", {"rel": rel, "type": kind, "href": href})
+def _link(parent: Element, href: str, rel: str = "alternate", kind: str = "text/html") -> None:
+    parent.add("link", {"rel": rel, "type": kind, "href": href})
 
 
-def _feed(title: str, subtitle: str, self_url: str, page_url: str) -> ET.Element:
-    feed = ET.Element("feed", {"xmlns": ATOM_NS, "xmlns:thr": THREAD_NS})
+def _feed(title: str, subtitle: str, self_url: str, page_url: str) -> Element:
+    feed = Element("feed", {"xmlns": ATOM_NS, "xmlns:thr": THREAD_NS})
     _text(feed, "id", self_url)
     _text(feed, "title", title)
     if subtitle:
         _text(feed, "subtitle", subtitle)
     _link(feed, self_url, "self", ATOM_TYPE)
     _link(feed, page_url)
-    author = ET.SubElement(feed, "author")
+    author = feed.add("author")
     _text(author, "name", current_app.config["SITE_NAME"])
     _text(author, "uri", base_url() + "/")
     logo = logo_url()
@@ -77,13 +76,12 @@ def _feed(title: str, subtitle: str, self_url: str, page_url: str) -> ET.Element
     return feed
 
 
-def _finish(feed: ET.Element, stamps: list[datetime], changes: list[datetime]):
+def _finish(feed: Element, stamps: list[datetime], changes: list[datetime]):
     """Place the feed's `updated` after its metadata, serialise, answer conditionally."""
-    updated = ET.Element("updated")
-    updated.text = _rfc3339(max(stamps, default=_EPOCH))
-    position = next(i for i, child in enumerate(feed) if child.tag == "author")
-    feed.insert(position, updated)
-    body = '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode")
+    updated = Element("updated", text=_rfc3339(max(stamps, default=_EPOCH)))
+    position = next(i for i, child in enumerate(feed.children) if child.tag == "author")
+    feed.children.insert(position, updated)
+    body = '<?xml version="1.0" encoding="utf-8"?>\n' + to_string(feed)
     return conditional_response(body, ATOM_TYPE, max(changes, default=None))
 
 
@@ -106,18 +104,17 @@ def _post_html(post: Post) -> str:
     return "\n".join(parts)
 
 
-def _add_post(feed: ET.Element, post: Post) -> None:
-    entry = ET.SubElement(feed, "entry")
+def _add_post(feed: Element, post: Post) -> None:
+    entry = feed.add("entry")
     _text(entry, "id", post_entry_id(post))
     _text(entry, "title", post.title)
     _link(entry, absolute_url("posts.article", slug=post.slug))
     _text(entry, "published", _rfc3339(post.published_at or post.created_at))
     _text(entry, "updated", _rfc3339(post_updated(post)))
-    author = ET.SubElement(entry, "author")
+    author = entry.add("author")
     _text(author, "name", scrub_emails(post.byline) or current_app.config["SITE_NAME"])
     for tag in post.tags:
-        ET.SubElement(
-            entry,
+        entry.add(
             "category",
             # scheme + term is the tag page's address.
             {
@@ -214,17 +211,16 @@ def replies_feed(slug: str):
     )
     for reply in replies:
         parent = parents.get(reply.parent_id) if reply.parent_id else None
-        entry = ET.SubElement(feed, "entry")
+        entry = feed.add("entry")
         _text(entry, "id", reply_entry_id(reply))
         _text(entry, "title", _reply_title(reply, parent))
         _link(entry, f"{article_url}#{reply.anchor}")
         _text(entry, "published", _rfc3339(reply.created_at))
         _text(entry, "updated", _rfc3339(reply.edited_at or reply.created_at))
-        author = ET.SubElement(entry, "author")
+        author = entry.add("author")
         _text(author, "name", scrub_emails(reply.name))
         if parent is not None:
-            ET.SubElement(
-                entry,
+            entry.add(
                 "thr:in-reply-to",
                 {"ref": reply_entry_id(parent), "href": f"{article_url}#{parent.anchor}"},
             )
@@ -233,9 +229,7 @@ def replies_feed(slug: str):
                 f"{escape(scrub_emails(parent.name))}</a>:</p>\n"
             )
         else:
-            ET.SubElement(
-                entry, "thr:in-reply-to", {"ref": post_entry_id(post), "href": article_url}
-            )
+            entry.add("thr:in-reply-to", {"ref": post_entry_id(post), "href": article_url})
             lead = ""
         _text(entry, "content", lead + reply.body_html, type="html")
     stamps = [r.edited_at or r.created_at for r in replies]
