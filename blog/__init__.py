@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 
+from .commands import CommandsOnFirstUse
 from .secret import load_or_create_secret_key
 from .session_cookie import SessionCookie
 from .tracked_config import BlogFlask
@@ -23,6 +24,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder="../templates",
         static_folder="../static",
     )
+    # Commands load when the command line asks: gunicorn workers never import them.
+    app.cli = CommandsOnFirstUse(app.name, lambda: _register_commands(app))
     app.config.from_object("blog.config")
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -62,17 +65,22 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import cli, errors, security, templating
+    from . import errors, security, templating
     from .admin import bp as admin_bp
-    from .admin import cli as admin_cli
     from .posts import bp as posts_bp
     from .replies import bp as replies_bp
 
     templating.init_app(app)
     errors.init_app(app)
     security.init_app(app)
-    cli.init_app(app)
     app.register_blueprint(posts_bp)
     app.register_blueprint(replies_bp)
     app.register_blueprint(admin_bp)
+
+
+def _register_commands(app: Flask) -> None:
+    from . import cli
+    from .admin import cli as admin_cli
+
+    cli.init_app(app)
     admin_cli.init_app(app)

@@ -1,6 +1,5 @@
 """Telling the desk about held replies by email, without ever slowing or risking the reply."""
 
-import smtplib
 import threading
 from collections.abc import Callable
 from email.message import EmailMessage
@@ -29,6 +28,8 @@ def build_message(app: Flask, post: Post, reply: Reply, queue_url: str) -> Email
 
 
 def _send(host: str, port: int, message: EmailMessage, app: Flask) -> None:
+    import smtplib  # here: most sites never email the desk, so workers skip loading it
+
     try:
         with smtplib.SMTP(host, port, timeout=10) as smtp:
             smtp.send_message(message)

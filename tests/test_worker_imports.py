@@ -1,0 +1,58 @@
+"""What a web worker leaves unloaded: modules only the command line, the mail sender or
+migrations need (each costs every gunicorn worker memory it never uses)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+WORKER = """
+import json, sys
+from blog import create_app
+from blog.extensions import db
+
+app = create_app({"SECRET_KEY": "x", "INSTANCE_PATH": sys.argv[1],
+                  "SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1] + "/blog.sqlite"})
+with app.app_context():
+    db.create_all()
+client = app.test_client()
+statuses = [client.get(path).status_code for path in ("/feed.xml", "/tags/none/feed.xml")]
+print(json.dumps({"statuses": statuses, "modules": sorted(sys.modules)}))
+"""
+
+NOT_IN_WORKERS = [
+    "blog.cli",  # commands load when `flask` asks for them (blog/commands.py)
+    "blog.admin.cli",
+    "blog.demo",
+    "smtplib",  # only when a held reply is really emailed
+    "xml.etree.ElementTree",  # the feeds write XML with blog/posts/xml_tree.py
+    "pyexpat",
+    "alembic",  # migrations bind on first use (blog/lazy_migrate.py)
+]
+
+
+@pytest.fixture(scope="module")
+def worker_modules(tmp_path_factory) -> set[str]:
+    folder = tmp_path_factory.mktemp("worker")
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER, str(folder)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["statuses"] == [200, 404]
+    return set(report["modules"])
+
+
+@pytest.mark.parametrize("module", NOT_IN_WORKERS)
+def test_serving_leaves_module_unloaded(worker_modules, module):
+    assert module not in worker_modules
+
+
+def test_command_line_still_lists_every_command(runner):
+    result = runner.invoke(args=["--help"])
+    assert result.exit_code == 0, result.output
+    for command in ("init-db", "seed-demo", "create-user", "import-article", "privacy", "backup"):
+        assert command in result.output
+    for command in ("set-password", "import-wxr", "export", "db"):
+        assert command in result.output
