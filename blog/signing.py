@@ -1,14 +1,16 @@
 """itsdangerous serializers that make their signers, and derive their keys, once.
 
 A stock serializer builds a new signer for every `dumps` and `loads`, and that signer derives
-its key (one more HMAC) every time. An anonymous reader's article page signs three values (the
-session, the CSRF token, the form stamp) and a reply POST checks or signs four, so this was a
-visible share of both. The tokens are the ones the stock classes make and read; only short
-payloads skip the zlib attempt, which never makes them shorter (stock readers take both forms).
+its key (one more HMAC) every time, on Python's slow HMAC path. An anonymous reader's article
+page signs three values (the session, the CSRF token, the form stamp) and a reply POST checks
+or signs four, so this was a visible share of both. The tokens are the ones the stock classes
+make and read; only short payloads skip the zlib attempt, which never makes them shorter (stock
+readers take both forms).
 """
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from typing import Any
 
@@ -33,9 +35,15 @@ class _KeptKeys:
 class KeptSigner(_KeptKeys, Signer):
     """Signer deriving its keys once."""
 
+    # itsdangerous' default wraps hashlib.sha1 in a Python function, which sends HMAC down
+    # its slow pure-Python path; the function itself gives the same digests on OpenSSL's.
+    default_digest_method = staticmethod(hashlib.sha1)
+
 
 class KeptTimestampSigner(_KeptKeys, TimestampSigner):
-    """TimestampSigner deriving its keys once."""
+    """TimestampSigner deriving its keys once (and hashing as KeptSigner does)."""
+
+    default_digest_method = staticmethod(hashlib.sha1)
 
 
 class _KeptSigners:

@@ -5,12 +5,15 @@ stock itsdangerous / Flask-WTF classes still read, and ours read with theirs.
 """
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from flask import g, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import generate_csrf as stock_generate_csrf
 from flask_wtf.csrf import validate_csrf
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
+from markupsafe import Markup
 
 from blog.csrf import generate_csrf
 from blog.replies.forms import ReplyForm
@@ -39,6 +42,21 @@ def test_kept_serializer_refuses_other_keys_and_accepts_fallbacks():
     assert rotated.loads(old) == [7]
     with pytest.raises(BadSignature):
         KeptURLSafeSerializer("other-key" * 4, salt="s").loads(old)
+
+
+def test_session_cookies_read_both_ways_with_flask_s_own_interface(make_app):
+    app = make_app()
+    ours, stock = app.session_interface, SecureCookieSessionInterface()
+    plain = {"csrf_token": "a3f0" * 10, "_fresh": True, "n": 3}
+    tagged = {"when": datetime(2026, 11, 27, 3, 0, tzinfo=UTC), "pair": (1, 2), "m": Markup("<b>")}
+    for value in (plain, tagged, {**plain, **tagged}):
+        made_by_ours = ours.get_signing_serializer(app).dumps(value)
+        made_by_stock = stock.get_signing_serializer(app).dumps(value)
+        assert stock.get_signing_serializer(app).loads(made_by_ours) == value
+        assert ours.get_signing_serializer(app).loads(made_by_stock) == value
+    with app.app_context():  # where Flask writes session JSON with its app's settings
+        # Plain values are written exactly as Flask writes them (same JSON, same signature).
+        assert ours.serializer.dumps(plain) == stock.serializer.dumps(plain)
 
 
 def test_csrf_tokens_match_flask_wtf_both_ways(make_app):
