@@ -36,13 +36,13 @@ class _Compiled(NamedTuple):
 _HELD = "_plain_sql_connection"
 
 
-def _connection():
+def _connection(engine: Engine):
     """The request's pooled DBAPI connection for plain statements, checked out on first use
     and kept until the app context ends (one checkout a request, not one a statement)."""
     held = g.get(_HELD)
-    if held is None or held[0] is not db.engine:
+    if held is None or held[0] is not engine:
         release()
-        held = (db.engine, db.engine.raw_connection())
+        held = (engine, engine.raw_connection())
         setattr(g, _HELD, held)
     return held[1]
 
@@ -120,15 +120,16 @@ class _PlainStatement:
         return self._run(params, one=False)
 
     def _run(self, params: dict[str, Any], one: bool) -> list[tuple]:
-        compiled = self._compile(db.engine)
+        engine = db.engine
+        compiled = self._compile(engine)
         values = dict(compiled.constants)
         for name, value in params.items():
             process = compiled.binds.get(name)
             values[name] = process(value) if process else value
         arguments = tuple(values[n] for n in compiled.names) if compiled.names else values
-        dbapi_error = db.engine.dialect.loaded_dbapi.Error
+        dbapi_error = engine.dialect.loaded_dbapi.Error
         try:
-            raw = _connection()
+            raw = _connection(engine)
             cursor = raw.cursor()
             try:
                 cursor.execute(compiled.sql, arguments)
