@@ -60,7 +60,7 @@ def shared_view() -> bool:
     return enabled() and not session.get("_flashes") and not staff_signed_in()
 
 
-def cached_list_page(scope: str, render: Callable[[], str]) -> str:
+def cached_list_page(scope: str, render: Callable[[], str]) -> str | bytes:
     """A list page (front, tag) from the cache while no post changed and none came due.
 
     Only ?page= may vary; any other query argument renders afresh.
@@ -72,15 +72,17 @@ def cached_list_page(scope: str, render: Callable[[], str]) -> str:
     return cached_until_due("list", parts, render)
 
 
-def cached_until_due(kind: str, parts: str, render: Callable[[], str], timeout=None) -> str:
+def cached_until_due(kind: str, parts: str, render: Callable[[], str], timeout=None) -> bytes:
     """render(), cached under the build, this site's address and `parts` (which carry the
-    versions it depends on), and kept no later than the next scheduled post comes due."""
+    versions it depends on), and kept no later than the next scheduled post comes due.
+
+    Kept as UTF-8 bytes, so a hit is not encoded again on every view."""
     now = clock.now()
     key = f"{kind}:{build_tag()}:{site_address()}:{parts}"
     hit = cache.get(key)
     if hit is not None and (hit[1] is None or now < hit[1]):
         return hit[0]
-    html = render()
+    html = render().encode()
     cache.set(key, (html, next_due(now)), timeout=timeout)
     return html
 

@@ -410,7 +410,7 @@ def search_posts(terms: ParsedQuery, page: int, per_page: int, window: int) -> R
 SEARCH_INDEX = -2
 
 
-def cached_results(raw: str, page: int, render: Callable[[], str]) -> str:
+def cached_results(raw: str, page: int, render: Callable[[], str]) -> str | bytes:
     """A result page from the cache while the search index and the site are unchanged.
 
     Keyed by the reader's exact text (the page shows it back), the page number, the build and
