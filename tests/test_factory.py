@@ -52,3 +52,4 @@ def test_sqlite_connections_are_tuned(app):
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 5000
         assert conn.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+        assert conn.execute(text("PRAGMA cache_size")).scalar() == -512  # KiB per connection
