@@ -1,11 +1,13 @@
-"""What a web worker leaves unloaded: modules only the command line, the mail sender or
-migrations need (each costs every gunicorn worker memory it never uses)."""
+"""What a web worker leaves unloaded: modules only the command line, the mail sender,
+migrations or the desk need (each costs every gunicorn worker memory it never uses)."""
 
 import json
 import subprocess
 import sys
 
 import pytest
+
+from blog.admin import ROUTES, LazyView
 
 WORKER = """
 import json, sys
@@ -29,6 +31,9 @@ NOT_IN_WORKERS = [
     "xml.etree.ElementTree",  # the feeds write XML with blog/posts/xml_tree.py
     "pyexpat",
     "alembic",  # migrations bind on first use (blog/lazy_migrate.py)
+    "blog.admin.editor",  # desk views load on the first desk request (blog/admin/__init__.py)
+    "blog.admin.forms",
+    "blog.admin.moderation",
 ]
 
 
@@ -56,3 +61,17 @@ def test_command_line_still_lists_every_command(runner):
         assert command in result.output
     for command in ("set-password", "import-wxr", "export", "db"):
         assert command in result.output
+
+
+@pytest.mark.parametrize(("rule", "name", "methods", "module"), ROUTES)
+def test_every_desk_route_names_a_view_its_module_has(rule, name, methods, module):
+    view = LazyView(module, name).view
+    assert callable(view) and view.__name__ == name
+
+
+def test_desk_routes_are_served_by_their_lazy_views(app):
+    rules = {r.endpoint: r for r in app.url_map.iter_rules() if r.endpoint.startswith("admin.")}
+    assert sorted(rules) == sorted(f"admin.{name}" for _, name, _, _ in ROUTES)
+    for rule, name, methods, _ in ROUTES:
+        assert rules[f"admin.{name}"].rule == "/admin" + rule
+        assert set(methods) <= rules[f"admin.{name}"].methods

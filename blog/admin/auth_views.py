@@ -12,7 +12,6 @@ from ..extensions import db
 from ..models import User
 from . import sign_in_limits
 from .access import record, safe_next
-from .blueprint import bp
 from .forms import LoginForm, PasswordForm
 
 LIMIT_MESSAGE = "Too many failed sign-in attempts. Please wait a few minutes, then try again."
@@ -35,7 +34,6 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
 
 
-@bp.route("/login", methods=["GET", "POST"])
 def login():
     """Sign a staff member in and go on to `next` (same site only) or the dashboard."""
     target = safe_next(request.args.get("next"), url_for("admin.index"))
@@ -65,7 +63,6 @@ def login():
     return render_template("admin/login.html", form=form)
 
 
-@bp.post("/logout")
 def logout():
     """Sign out (POST only, with the CSRF token, so no link can sign anyone out)."""
     logout_user()
@@ -73,7 +70,6 @@ def logout():
     return redirect(url_for("admin.login"), code=303)
 
 
-@bp.route("/account", methods=["GET", "POST"])
 def account():
     """Change your own password; every other session of the account ends."""
     form = PasswordForm()

@@ -6,10 +6,8 @@ from sqlalchemy import func, select
 from .. import clock
 from ..extensions import db
 from ..models import Post, Reply
-from .blueprint import bp
 
 
-@bp.get("/")
 def index():
     """Pending replies, drafts, scheduled posts and the newest posts, each a link."""
     now = clock.now()

@@ -10,7 +10,6 @@ from ..extensions import db
 from ..models import Correction, Post, Revision
 from ..templating import local_time
 from .access import record
-from .blueprint import bp
 from .editing import apply, form_data, input_from_form, preview_article, read_snapshot, restore
 from .editing import snapshot as take_snapshot
 from .forms import CorrectionForm, PostForm
@@ -121,19 +120,16 @@ def _keep_revision(post: Post) -> None:
     )
 
 
-@bp.route("/posts/new", methods=["GET", "POST"])
 def new_post():
     """Write a new article."""
     return _editor(None)
 
 
-@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
 def edit_post(post_id: int):
     """Edit an article; every save keeps a revision."""
     return _editor(_post_or_404(post_id))
 
 
-@bp.get("/posts")
 def posts():
     """Every article, newest first, with its status."""
     status = request.args.get("status", "")
@@ -144,7 +140,6 @@ def posts():
     return render_template("admin/posts.html", page=page, status=status, now=clock.now())
 
 
-@bp.post("/posts/<int:post_id>/notes")
 def add_note(post_id: int):
     """Add a Correction, Clarification or Update; only this moves the visible "Updated" time."""
     post = _post_or_404(post_id)
@@ -180,7 +175,6 @@ def add_note(post_id: int):
     return redirect(url_for("admin.edit_post", post_id=post.id, _anchor="notes"), code=303)
 
 
-@bp.get("/revisions/<int:revision_id>")
 def show_revision(revision_id: int):
     """One saved version of an article, read-only, with a button to restore it."""
     revision = db.session.get(Revision, revision_id)
@@ -200,7 +194,6 @@ def show_revision(revision_id: int):
     )
 
 
-@bp.post("/revisions/<int:revision_id>/restore")
 def restore_revision(revision_id: int):
     """Restore a revision's text and parts (as a new revision, so nothing is lost)."""
     revision = db.session.get(Revision, revision_id)

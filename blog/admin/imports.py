@@ -8,7 +8,6 @@ from ..extensions import db
 from ..models import Revision
 from ..wire import parse_wire_article
 from .access import record
-from .blueprint import bp
 from .editing import snapshot
 from .forms import WireImportForm
 
@@ -26,7 +25,6 @@ def _uploaded_text(form: WireImportForm) -> str:
     raise ValueError("Choose a file or paste the article.")
 
 
-@bp.route("/import", methods=["GET", "POST"])
 def import_article():
     """Upload or paste a wire article; it becomes a draft to review in the editor."""
     form = WireImportForm()

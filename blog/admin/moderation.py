@@ -12,7 +12,6 @@ from ..extensions import db
 from ..models import REPLY_STATUSES, Post, Reply
 from ..rendering import render_reply_text
 from .access import record, safe_next
-from .blueprint import bp
 from .forms import StaffReplyForm
 
 ACTIONS = {"approve": "approved", "spam": "spam", "trash": "trash", "pending": "pending"}
@@ -65,7 +64,6 @@ def _earlier_counts(rows: list[Reply]) -> dict[int, int]:
     }
 
 
-@bp.get("/replies")
 def replies():
     """The queue: pending replies by default; filter by status and post, search name or email."""
     status = request.args.get("status", "pending")
@@ -111,7 +109,6 @@ def replies():
     )
 
 
-@bp.post("/replies/<int:reply_id>/moderate")
 def moderate(reply_id: int):
     """Approve, mark as spam or trash one reply."""
     reply = db.session.get(Reply, reply_id)
@@ -126,7 +123,6 @@ def moderate(reply_id: int):
     return redirect(_queue_url(), code=303)
 
 
-@bp.post("/replies/bulk")
 def bulk_moderate():
     """Apply one action to every ticked reply."""
     action = (request.form.get("bulk_action") or "").strip().lower() or _chosen_action()
@@ -144,7 +140,6 @@ def bulk_moderate():
     return redirect(_queue_url(), code=303)
 
 
-@bp.post("/replies/<int:reply_id>/answer")
 def answer(reply_id: int):
     """Reply to a reader as the signed-in staff member (approving a held reply first)."""
     parent = db.session.get(Reply, reply_id)

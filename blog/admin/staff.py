@@ -11,11 +11,9 @@ from ..models import AuditEntry, User
 from ..moderation_settings import desk_words, save_desk_words, split_words
 from .access import admin_required, record
 from .auth_views import find_user
-from .blueprint import bp
 from .forms import UserForm, WordListsForm
 
 
-@bp.route("/users", methods=["GET", "POST"])
 @admin_required
 def users():
     """List staff accounts and add one (admins only)."""
@@ -53,7 +51,6 @@ def _other_account(user_id: int) -> User:
     return user
 
 
-@bp.post("/users/<int:user_id>/role")
 @admin_required
 def change_role(user_id: int):
     """Make an account an admin or an editor."""
@@ -68,7 +65,6 @@ def change_role(user_id: int):
     return redirect(url_for("admin.users"), code=303)
 
 
-@bp.post("/users/<int:user_id>/lock")
 @admin_required
 def lock_account(user_id: int):
     """Revoke an account: its sessions end and no password works until one is set again."""
@@ -84,7 +80,6 @@ def lock_account(user_id: int):
     return redirect(url_for("admin.users"), code=303)
 
 
-@bp.get("/audit")
 @admin_required
 def audit_log():
     """Who did what, newest first (admins only)."""
@@ -96,7 +91,6 @@ def audit_log():
     return render_template("admin/audit.html", page=page, action=action)
 
 
-@bp.route("/settings/words", methods=["GET", "POST"])
 @admin_required
 def word_lists():
     """Edit the words that hold a reply for moderation or mark it as spam."""
