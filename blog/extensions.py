@@ -21,4 +21,4 @@ login_manager.login_view = "admin.login"
 login_manager.login_message = "Please sign in to use the newsroom desk."
 # Page fragments and list counts (blog/page_cache.py); per process by default (local_cache.py),
 # Redis via CACHE_TYPE/CACHE_REDIS_URL where several processes or machines serve.
-cache = Cache()
+cache = Cache(with_jinja2_ext=False)  # no template uses {% cache %}

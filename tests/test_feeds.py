@@ -196,3 +196,28 @@ def test_characters_xml_forbids_do_not_break_the_feed(client, add_post):
     feed = parse(client.get("/feed.xml"))
     assert feed.entries[0].title == "Odd characters"
     assert "a bell  in the text" in feed.entries[0].content[0].value
+
+
+def test_a_cached_feed_follows_every_change_it_shows(app, client, add_post):
+    """Feeds come from the page cache; each change below must show at the very next fetch."""
+    from blog.models import KeyPoint, Post, Tag
+
+    slug = add_post("Harbour wall repaired", tags=["Transport"], key_points=["Work took a week"])
+    first = parse(client.get("/feed.xml")).entries[0]
+    assert parse(client.get("/feed.xml")).entries[0].content[0].value == first.content[0].value
+
+    with app.app_context():
+        post = db.session.scalar(db.select(Post).where(Post.slug == slug))
+        db.session.add(KeyPoint(post_id=post.id, position=2, text="Cost stayed on budget"))
+        db.session.commit()
+    assert "Cost stayed on budget" in parse(client.get("/feed.xml")).entries[0].content[0].value
+
+    with app.app_context():
+        db.session.scalar(db.select(Tag).where(Tag.slug == "transport")).name = "Roads and rail"
+        db.session.commit()
+    entry = parse(client.get("/feed.xml")).entries[0]
+    assert [t.label for t in entry.tags] == ["Roads and rail"]
+    assert "Roads and rail" in parse(client.get("/tags/transport/feed.xml")).feed.title
+
+    app.config["SITE_NAME"] = "The Harbour Gazette"
+    assert parse(client.get("/feed.xml")).feed.title == "The Harbour Gazette"

@@ -5,7 +5,6 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
-from xml.sax.saxutils import escape as xml_escape
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, render_template
@@ -17,6 +16,7 @@ from .absolute import absolute_url
 from .conditional import conditional_response
 from .queries import paginate, public_posts
 from .views import bp
+from .xml_tree import escape_text as xml_escape
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 

@@ -7,16 +7,19 @@ back to the publication time. Built as an element tree (xml_tree) so the output 
 well-formed XML.
 """
 
+import hashlib
 import re
 from datetime import UTC, datetime
 
 from flask import current_app
 from markupsafe import escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
+from .. import page_cache
+from ..extensions import cache, db
 from ..models import Post, Reply, Tag
+from ..page_cache import post_cache_version
 from .absolute import absolute_url, base_url, logo_url, scrub_emails, tag_uri
 from .conditional import conditional_response
 from .queries import public_post_or_404, public_posts, tag_or_404
@@ -76,13 +79,17 @@ def _feed(title: str, subtitle: str, self_url: str, page_url: str) -> Element:
     return feed
 
 
-def _finish(feed: Element, stamps: list[datetime], changes: list[datetime]):
-    """Place the feed's `updated` after its metadata, serialise, answer conditionally."""
+def _document(feed: Element, stamps: list[datetime]) -> str:
+    """Place the feed's `updated` after its metadata and serialise the whole document."""
     updated = Element("updated", text=_rfc3339(max(stamps, default=_EPOCH)))
     position = next(i for i, child in enumerate(feed.children) if child.tag == "author")
     feed.children.insert(position, updated)
-    body = '<?xml version="1.0" encoding="utf-8"?>\n' + to_string(feed)
-    return conditional_response(body, ATOM_TYPE, max(changes, default=None))
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + to_string(feed)
+
+
+def _finish(feed: Element, stamps: list[datetime], changes: list[datetime]):
+    """The document, answered conditionally."""
+    return conditional_response(_document(feed, stamps), ATOM_TYPE, max(changes, default=None))
 
 
 def _post_html(post: Post) -> str:
@@ -129,17 +136,52 @@ def _add_post(feed: Element, post: Post) -> None:
     _text(entry, "content", _post_html(post), type="html")
 
 
-def _post_feed(title: str, subtitle: str, self_url: str, page_url: str, query):
+def _post_feed(title: str, subtitle: str, self_url: str, page_url: str, where=()):
+    """A feed of the newest public posts matching `where`, from the page cache while what it
+    shows is unchanged (feed readers poll; a full feed costs a few milliseconds to build)."""
+    limit = int(current_app.config.get("FEED_ENTRIES", 20))
+    key = _feed_key(self_url, where, limit) if page_cache.enabled() else None
+    made = cache.get(key) if key else None
+    if made is None:
+        body, last_modified = _render_post_feed(title, subtitle, self_url, page_url, where)
+        made = (body.encode(), last_modified)
+        if key:
+            cache.set(key, made)
+    return conditional_response(made[0], ATOM_TYPE, made[1])
+
+
+def _feed_key(self_url: str, where, limit: int) -> str:
+    """Names exactly what the feed shows: which posts, each post's version (bumped by every
+    change an article shows: its text, key points, notes, tags), the list and site-wide
+    versions (a tag renamed, the site's settings), the build and the address. A scheduled post
+    coming due changes which posts there are."""
+    shown = db.session.execute(
+        select(Post.id, func.coalesce(post_cache_version.c.version, 0))
+        .outerjoin(post_cache_version, post_cache_version.c.post_id == Post.id)
+        .where(Post.is_public_clause(), *where)
+        .order_by(Post.published_at.desc(), Post.id.desc())
+        .limit(limit)
+    ).all()
+    seen = page_cache.versions(page_cache.POST_LIST, page_cache.SITE_WIDE)
+    what = repr((self_url, limit, [tuple(row) for row in shown], sorted(seen.items())))
+    digest = hashlib.sha256(what.encode()).hexdigest()[:32]
+    return f"feed:{page_cache.build_tag()}:{page_cache.site_address()}:{digest}"
+
+
+def _render_post_feed(title: str, subtitle: str, self_url: str, page_url: str, where):
     limit = int(current_app.config.get("FEED_ENTRIES", 20))
     posts = db.session.scalars(
-        query.options(selectinload(Post.key_points), selectinload(Post.corrections)).limit(limit)
+        public_posts()
+        .where(*where)
+        .options(selectinload(Post.key_points), selectinload(Post.corrections))
+        .limit(limit)
     ).all()
     feed = _feed(title, subtitle, self_url, page_url)
     for post in posts:
         _add_post(feed, post)
     stamps = [post_updated(post) for post in posts]
     changes = [max(filter(None, (p.modified_at, p.updated_at, p.published_at))) for p in posts]
-    return _finish(feed, stamps, changes)
+    return _document(feed, stamps), max(changes, default=None)
 
 
 @bp.get("/feed.xml")
@@ -151,7 +193,6 @@ def site_feed():
         config["SITE_DESCRIPTION"],
         absolute_url("posts.site_feed"),
         absolute_url("posts.index"),
-        public_posts(),
     )
 
 
@@ -164,7 +205,7 @@ def tag_feed(slug: str):
         f"Posts tagged “{tag.name}”",
         absolute_url("posts.tag_feed", slug=tag.slug),
         absolute_url("posts.tag", slug=tag.slug),
-        public_posts().where(Post.tags.any(id=tag.id)),
+        (Post.tags.any(id=tag.id),),
     )
 
 
