@@ -13,13 +13,12 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from markupsafe import escape
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import page_cache
 from ..extensions import cache, db
 from ..models import Post, Reply, Tag
-from ..page_cache import post_cache_version
 from .absolute import absolute_url, base_url, logo_url, scrub_emails, tag_uri
 from .conditional import conditional_response
 from .queries import public_post_or_404, public_posts, tag_or_404
@@ -155,15 +154,18 @@ def _feed_key(self_url: str, where, limit: int) -> str:
     change an article shows: its text, key points, notes, tags), the list and site-wide
     versions (a tag renamed, the site's settings), the build and the address. A scheduled post
     coming due changes which posts there are."""
-    shown = db.session.execute(
-        select(Post.id, func.coalesce(post_cache_version.c.version, 0))
-        .outerjoin(post_cache_version, post_cache_version.c.post_id == Post.id)
-        .where(Post.is_public_clause(), *where)
-        .order_by(Post.published_at.desc(), Post.id.desc())
-        .limit(limit)
-    ).all()
-    seen = page_cache.versions(page_cache.POST_LIST, page_cache.SITE_WIDE)
-    what = repr((self_url, limit, [tuple(row) for row in shown], sorted(seen.items())))
+    # The ids first, then their versions: joined in one statement, SQLite joined every public
+    # post before sorting (80 ms on 100,000 posts, against 1.5 ms for the ids alone).
+    ids = list(
+        db.session.scalars(
+            select(Post.id)
+            .where(Post.is_public_clause(), *where)
+            .order_by(Post.published_at.desc(), Post.id.desc())
+            .limit(limit)
+        )
+    )
+    seen = page_cache.versions(page_cache.POST_LIST, page_cache.SITE_WIDE, *ids)
+    what = repr((self_url, limit, ids, sorted(seen.items())))
     digest = hashlib.sha256(what.encode()).hexdigest()[:32]
     return f"feed:{page_cache.build_tag()}:{page_cache.site_address()}:{digest}"
 
