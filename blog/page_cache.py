@@ -133,11 +133,26 @@ _VERSIONS = select(post_cache_version.c.post_id, post_cache_version.c.version).w
 )
 
 
+# Two rows, the common case (a list or result page: its own row and the site-wide one), as a
+# plain statement: a third of the cost of the Session's Core path below, on every cache hit.
+_TWO_VERSIONS = PlainSelect(
+    select(post_cache_version.c.post_id, post_cache_version.c.version).where(
+        or_(
+            post_cache_version.c.post_id == bindparam("first"),
+            post_cache_version.c.post_id == bindparam("second"),
+        )
+    )
+)
+
+
 def versions(*ids: int) -> dict[int, int]:
     """The current version of each row asked for, in one statement (0 when a row is missing)."""
-    # On the session's connection: plain columns need none of the ORM's result handling,
-    # which cost as much as the statement itself.
-    rows = db.session.connection().execute(_VERSIONS, {"ids": list(ids)})
+    if len(ids) == 2:
+        rows = _TWO_VERSIONS.all(first=ids[0], second=ids[1])
+    else:
+        # On the session's connection: plain columns need none of the ORM's result handling,
+        # which cost as much as the statement itself.
+        rows = db.session.connection().execute(_VERSIONS, {"ids": list(ids)})
     found = {row[0]: row[1] for row in rows}
     return {i: found.get(i, 0) for i in ids}
 

@@ -7,56 +7,20 @@ small and on a larger dataset and the counts must be equal. Dropping an eager lo
 `selectinload(Post.tags)` in `public_posts`) makes these tests fail.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from blog import clock
 from blog.articles import ContradictionInput, create_post
 from blog.extensions import db
 from blog.models import Post, Reply
 from blog.rendering import render_reply_text
+from tests.sql_counting import counting
 
 FEATURED = "the-featured-story"
-
-
-@contextmanager
-def counting(app: Flask) -> Iterator[list[str]]:
-    """Collect every SQL statement run while the block runs."""
-    seen: list[str] = []
-    active = [True]
-    with app.app_context():
-        engine = db.engine
-
-    if engine.dialect.name == "sqlite":
-
-        def trace(statement: str) -> None:
-            if active[0] and not statement.startswith("--"):  # "-- TRIGGER name": same statement
-                seen.append(statement)
-
-        def watch(dbapi_connection, record, proxy) -> None:
-            dbapi_connection.set_trace_callback(trace)
-
-        event.listen(engine, "checkout", watch)
-        try:
-            yield seen
-        finally:
-            active[0] = False
-            event.remove(engine, "checkout", watch)
-        return
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def fill(app: Flask, posts: int, replies: int, parts: int) -> None:

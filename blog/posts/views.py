@@ -8,7 +8,7 @@ from ..extensions import db
 from ..health import database_problem
 from ..models import Post
 from ..replies.threads import render_article_page
-from .queries import paginate, public_posts, tag_or_404
+from .queries import paginate, public_posts, tag_id_or_404, tag_or_404
 
 bp = Blueprint("posts", __name__)
 
@@ -33,15 +33,16 @@ def article(slug: str):
 @bp.get("/tags/<slug>")
 def tag(slug: str):
     """Show the published posts carrying a tag."""
-    found = tag_or_404(slug)
+    tag_id = tag_id_or_404(slug)
 
     def render() -> str:
+        found = tag_or_404(slug)
         query = public_posts().where(Post.tags.any(id=found.id))
         scope = f"tag:{found.id}"
         page = paginate(query, current_app.config["POSTS_PER_PAGE"], count_scope=scope)
         return render_template("posts/tag.html", tag=found, page=page)
 
-    return page_cache.cached_list_page(f"tag:{found.id}", render)
+    return page_cache.cached_list_page(f"tag:{tag_id}", render)
 
 
 @bp.get("/healthz")
