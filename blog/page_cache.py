@@ -133,8 +133,8 @@ _VERSIONS = select(post_cache_version.c.post_id, post_cache_version.c.version).w
 )
 
 
-# Two rows, the common case (a list or result page: its own row and the site-wide one), as a
-# plain statement: a third of the cost of the Session's Core path below, on every cache hit.
+# One or two rows, the common case (a list or result page: its own row and the site-wide one),
+# as a plain statement: a third of the cost of the Session's Core path below, on every hit.
 _TWO_VERSIONS = PlainSelect(
     select(post_cache_version.c.post_id, post_cache_version.c.version).where(
         or_(
@@ -147,8 +147,8 @@ _TWO_VERSIONS = PlainSelect(
 
 def versions(*ids: int) -> dict[int, int]:
     """The current version of each row asked for, in one statement (0 when a row is missing)."""
-    if len(ids) == 2:
-        rows = _TWO_VERSIONS.all(first=ids[0], second=ids[1])
+    if len(ids) <= 2:
+        rows = _TWO_VERSIONS.all(first=ids[0], second=ids[-1])
     else:
         # On the session's connection: plain columns need none of the ORM's result handling,
         # which cost as much as the statement itself.

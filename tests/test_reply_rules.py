@@ -58,11 +58,11 @@ def test_hold_reason_counts_links_and_words():
 
 def test_decide_puts_traps_before_holds_before_moderation():
     assert (
-        rules.decide(trap="t", hold="h", mode="none", email="a@example.com", is_staff=False).status
+        rules.decide(trap="t", hold="h", mode="none", is_staff=False, email_approved=False).status
         == "spam"
     )
     assert rules.decide(
-        trap="", hold="h", mode="none", email="a@example.com", is_staff=False
+        trap="", hold="h", mode="none", is_staff=False, email_approved=False
     ) == rules.Verdict("pending", "h")
 
 

@@ -13,14 +13,18 @@ from ..models import Contradiction, Post, Tag
 from ..plain_sql import PlainSelect
 
 
-def public_posts() -> Select:
-    """Published (or due scheduled) posts, newest first, with their tags loaded."""
+def newest_public(*columns) -> Select:
+    """`columns` of the published (or due scheduled) posts, newest first."""
     return (
-        select(Post)
+        select(*columns)
         .where(Post.is_public_clause())
         .order_by(Post.published_at.desc(), Post.id.desc())
-        .options(selectinload(Post.tags))
     )
+
+
+def public_posts() -> Select:
+    """Published (or due scheduled) posts, newest first, with their tags loaded."""
+    return newest_public(Post).options(selectinload(Post.tags))
 
 
 ARTICLE_PARTS = (

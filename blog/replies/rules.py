@@ -96,9 +96,6 @@ _HISTORY = {
     "sqlite": _history_statement(Reply.name.collate("NOCASE") == bindparam("name")),
     "postgresql": _history_statement(func.lower(Reply.name) == bindparam("name")),
 }
-_APPROVED_BY_EMAIL = PlainSelect(
-    select(Reply.id).where(Reply.email == bindparam("email"), Reply.status == "approved").limit(1)
-)
 
 
 @dataclass(frozen=True)
@@ -196,23 +193,16 @@ def hold_reason(*, body: str, max_links: int, moderation_words: list[str], texts
     return ""
 
 
-def has_approved_reply(email: str) -> bool:
-    """This email already has a reply a person approved."""
-    return _APPROVED_BY_EMAIL.first(email=email.lower()) is not None
-
-
-def moderation_verdict(
-    mode: str, *, email: str, is_staff: bool, email_approved: bool | None = None
-) -> Verdict:
-    """Apply the newsroom's moderation rule: none, first-time or all (`email_approved`: known
-    already, or None to look it up)."""
+def moderation_verdict(mode: str, *, is_staff: bool, email_approved: bool) -> Verdict:
+    """Apply the newsroom's moderation rule: none, first-time or all (`email_approved`: the
+    email already has a reply a person approved, from reply_history)."""
     if is_staff:
         return Verdict("approved", "written by newsroom staff")
     if mode == "none":
         return Verdict("approved", "moderation is off")
     if mode == "all":
         return Verdict("pending", "every reply is held for review")
-    if has_approved_reply(email) if email_approved is None else email_approved:
+    if email_approved:
         return Verdict("approved", "this email has an approved reply")
     return Verdict("pending", "first reply from this email address")
 
@@ -222,13 +212,12 @@ def decide(
     trap: str,
     hold: str,
     mode: str,
-    email: str,
     is_staff: bool,
-    email_approved: bool | None = None,
+    email_approved: bool,
 ) -> Verdict:
     """Combine traps, content holds and the moderation rule into one stored status."""
     if trap:
         return Verdict("spam", trap)
     if hold and not is_staff:
         return Verdict("pending", hold)
-    return moderation_verdict(mode, email=email, is_staff=is_staff, email_approved=email_approved)
+    return moderation_verdict(mode, is_staff=is_staff, email_approved=email_approved)

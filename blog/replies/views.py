@@ -23,7 +23,7 @@ from .. import clock, moderation_settings, page_cache
 from ..auth import staff_signed_in
 from ..extensions import db
 from ..models import Post, Reply, reply_anchor
-from ..plain_sql import PlainInsert, PlainSelect
+from ..plain_sql import PlainInsert
 from ..posts import queries as _posts  # noqa: F401  (blog.posts imports .threads: load it first)
 from ..rendering import render_reply_text
 from . import form_token, notify, rules
@@ -33,8 +33,6 @@ from .threads import render_article
 
 bp = Blueprint("replies", __name__)
 
-# Read before anything is written, so on a pooled connection of its own (see plain_sql).
-_BY_NONCE = PlainSelect(select(Reply.id, Reply.body).where(Reply.form_nonce == bindparam("nonce")))
 _COLUMNS = (
     "post_id", "parent_id", "depth", "name", "email", "website", "body", "body_html", "status",
     "moderation_reason", "created_at", "ip_hash", "form_nonce", "user_id",
@@ -67,16 +65,6 @@ def _form_back(post_id: int, form: ReplyForm, status: int, message: str, headers
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
-
-
-def _earlier_send(nonce: str | None, body: str) -> int | None:
-    """The reply this very rendered form already stored (a double-click), if any."""
-    if not nonce:
-        return None
-    earlier = _BY_NONCE.first(nonce=nonce)
-    if earlier is not None and rules.fold_text(earlier.body) == rules.fold_text(body):
-        return earlier.id
-    return None
 
 
 @bp.post("/posts/<slug>/replies")
@@ -156,7 +144,6 @@ def create(slug: str):
             texts=texts,
         ),
         mode=config["REPLY_MODERATION"],
-        email=email,
         is_staff=is_staff,
         email_approved=history.email_approved,
     )
@@ -180,7 +167,7 @@ def create(slug: str):
         reply_id = _INSERT_REPLY.first(**values).id
     except IntegrityError:
         # Two clicks raced: the other request stored this very form first.
-        earlier = _earlier_send(nonce, body)
+        earlier = rules.reply_history(post.id, nonce, name, email).earlier_send(body)
         if earlier is None:
             raise
         return _redirect_to_reply(earlier, slug)
