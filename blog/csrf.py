@@ -1,21 +1,25 @@
 """CSRF tokens as Flask-WTF makes and checks them, made cheaper, and the forms' base class.
 
-Flask-WTF builds a new serializer for each token and signs a token for every form it builds,
-even one that is only read (a POST that passes needs none). Here the serializer is made once
-per key (with kept signers, see signing.py) and a form's token is made when the form is first
-rendered. The tokens are the same: CSRFProtect and `validate_csrf` check them as before, and
-a template's `csrf_token()` (Flask-WTF's) returns the same token within a request.
+Flask-WTF builds a new serializer for each token it makes or checks, and signs a token for
+every form it builds, even one that is only read (a POST that passes needs none). Here the
+serializer is made once per key (with kept signers, see signing.py), a form's token is made
+when the form is first rendered, and `BlogCSRFProtect` passes a valid token with that serializer
+(anything else goes to Flask-WTF's own check, which refuses it with its own message). The
+tokens are the same: Flask-WTF's `validate_csrf` reads ours and ours read its, and a template's
+`csrf_token()` (Flask-WTF's) returns the same token within a request.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import os
 
-from flask import Flask, current_app, g, session
+from flask import Flask, current_app, g, request, session
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import validate_csrf
+from flask_wtf.csrf import CSRFProtect, validate_csrf
+from itsdangerous import BadData
 from wtforms import ValidationError
 from wtforms.csrf.core import CSRF, CSRFTokenField
 from wtforms.fields import HiddenField
@@ -58,6 +62,39 @@ def generate_csrf() -> str:
             token = _serializer(app).dumps(session[field_name])
         setattr(g, field_name, token)
     return token
+
+
+def token_is_valid(token: str | None) -> bool:
+    """What flask_wtf.csrf.validate_csrf accepts, as True or False (it raises, saying why)."""
+    app = current_app._get_current_object()
+    field_name = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    raw = session.get(field_name)
+    if not token or not isinstance(raw, str):
+        return False
+    try:
+        signed = _serializer(app).loads(token, max_age=app.config.get("WTF_CSRF_TIME_LIMIT", 3600))
+    except BadData:
+        return False
+    return isinstance(signed, str) and hmac.compare_digest(raw, signed)
+
+
+class BlogCSRFProtect(CSRFProtect):
+    """Flask-WTF's CSRFProtect, passing a valid token without building a serializer for it.
+
+    Only the common case is taken here: a checked method over plain HTTP (HTTPS adds Flask-WTF's
+    referrer check) with a token that validates. Everything else, a refusal included, is
+    Flask-WTF's own `protect`, so its exemptions, messages and error responses are unchanged.
+    """
+
+    def protect(self, apply_exemptions: bool = False) -> None:
+        if (
+            request.method in current_app.config["WTF_CSRF_METHODS"]
+            and not request.is_secure
+            and token_is_valid(self._get_csrf_token())
+        ):
+            g.csrf_valid = True
+            return
+        super().protect(apply_exemptions=apply_exemptions)
 
 
 class _LazyTokenField(CSRFTokenField):

@@ -6,6 +6,7 @@ from flask import Flask
 from sqlalchemy import Engine, event
 
 from .extensions import db
+from .wal_checkpoint import AUTOCHECKPOINT_PAGES
 
 # Each connection's page cache (SQLite's default is 2 MB). A worker holds two connections (the
 # Session's and plain_sql's), and on a 100k-post archive both filled up: +2.5 MB per worker.
@@ -17,7 +18,7 @@ SQLITE_CACHE_KIB = 512
 @event.listens_for(Engine, "connect")
 def _tune_sqlite(dbapi_connection, connection_record) -> None:
     """WAL for readers beside a writer, enforced foreign keys, a busy wait instead of errors,
-    a bounded page cache."""
+    checkpoints off the request path, a bounded page cache."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     cursor = dbapi_connection.cursor()
@@ -25,6 +26,8 @@ def _tune_sqlite(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Checkpoints run in the background (wal_checkpoint.py); this is the backstop.
+    cursor.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")  # negative: KiB, not pages
     cursor.close()
 

@@ -63,8 +63,7 @@ def render_unavailable():
         form = None
         if request.endpoint == "replies.create" and request.method == "POST":
             form = ReplyForm()  # binds to request.form: the reader's typed text, no query
-            form.form_token.data = form_token.issue()
-            form.homepage.data = ""
+            form.form_token = form_token.issue()
         page = render_template(
             "errors/unavailable.html",
             title=title,

@@ -3,9 +3,9 @@
 from flask_caching import Cache
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
+from .csrf import BlogCSRFProtect
 from .lazy_migrate import LazyMigrate
 
 
@@ -14,7 +14,7 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-csrf = CSRFProtect()
+csrf = BlogCSRFProtect()  # Flask-WTF's, with a serializer made once (csrf.py)
 migrate = LazyMigrate()  # binds Flask-Migrate on first use: workers skip Alembic
 login_manager = LoginManager()
 login_manager.login_view = "admin.login"

@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.selectable import GenerativeSelect
 
+from . import wal_checkpoint
 from .extensions import db
 
 
@@ -138,6 +139,8 @@ class _PlainStatement:
                 cursor.close()
             if self.commit:
                 raw.commit()
+                if engine.dialect.name == "sqlite":
+                    wal_checkpoint.after_commit(engine.url.database)
         except dbapi_error as error:
             release()  # back to the pool, which rolls it back (or drops it if it broke)
             # Raised as SQLAlchemy would (OperationalError and so on), so the outage pages and

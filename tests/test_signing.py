@@ -15,8 +15,8 @@ from flask_wtf.csrf import validate_csrf
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from markupsafe import Markup
 
-from blog.csrf import generate_csrf
-from blog.replies.forms import ReplyForm
+from blog.csrf import generate_csrf, token_is_valid
+from blog.replies.forms import EditReplyForm, ReplyForm
 from blog.signing import KeptURLSafeSerializer, KeptURLSafeTimedSerializer
 
 LONG = {"message": "A flash long enough to be worth compressing. " * 10}
@@ -80,7 +80,7 @@ def test_csrf_tokens_match_flask_wtf_both_ways(make_app):
 def test_a_form_signs_its_token_only_when_rendered(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.test_request_context("/", method="POST", data={"body": "Hi"}):
-        form = ReplyForm()
+        form = EditReplyForm()
         assert "csrf_token" not in g  # built and read: nothing signed
         html = str(form.csrf_token)
         assert g.csrf_token and f'value="{g.csrf_token}"' in html
@@ -111,3 +111,79 @@ def test_reply_post_with_the_page_tokens_is_accepted_and_a_forged_one_refused(ma
     )
     assert refused.status_code == 400
     assert "Again" in refused.get_data(as_text=True)  # the text comes back with the message
+
+
+def test_reply_form_writes_this_requests_token_and_carries_its_hidden_values(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.test_request_context("/", method="POST", data={"body": "Hi", "parent_id": "12"}):
+        form = ReplyForm()
+        assert "csrf_token" not in form  # CSRFProtect checks the POST: no field of its own
+        assert form.parent_id == "12"  # kept for the form coming back
+        token = form.csrf_token_value()
+        assert token == g.csrf_token
+        validate_csrf(token)
+    with app.test_request_context("/", method="POST", data={"parent_id": "12"}):
+        assert ReplyForm(formdata=None).parent_id == ""  # a blank form answers the article
+
+
+def test_csrf_tokens_pass_the_fast_check_only_where_flask_wtf_would(make_app, monkeypatch):
+    app = make_app(WTF_CSRF_ENABLED=True, WTF_CSRF_TIME_LIMIT=60)
+    with app.test_request_context("/"):
+        stock = stock_generate_csrf()
+        raw = session["csrf_token"]
+        assert token_is_valid(stock)
+        assert not token_is_valid(stock[:-2] + "xx")
+        assert not token_is_valid("")
+    with app.test_request_context("/"):
+        session["csrf_token"] = "another-raw-token"
+        assert not token_is_valid(stock)  # signed for another session
+
+    with app.test_request_context("/"):
+        session["csrf_token"] = raw
+        later = datetime.now(UTC).timestamp() + 120
+        monkeypatch.setattr("time.time", lambda: later)
+        assert not token_is_valid(stock)  # past WTF_CSRF_TIME_LIMIT
+
+
+def test_valid_post_passes_on_the_kept_serializer_and_flask_wtf_refuses_the_rest(
+    make_app, monkeypatch
+):
+    import flask_wtf.csrf as stock_csrf
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+
+    @app.post("/probe")
+    def probe():
+        return "passed"
+
+    client = app.test_client()
+    with client.session_transaction() as stored:
+        stored["csrf_token"] = "raw-token-of-this-session"
+    with app.test_request_context("/"):
+        session["csrf_token"] = "raw-token-of-this-session"
+        token = generate_csrf()
+    checked = []
+    stock_validate = stock_csrf.validate_csrf
+    monkeypatch.setattr(
+        stock_csrf, "validate_csrf", lambda *a, **k: checked.append(a) or stock_validate(*a, **k)
+    )
+    assert client.post("/probe", data={"csrf_token": token}).get_data(as_text=True) == "passed"
+    assert client.post("/probe", headers={"X-CSRFToken": token}).status_code == 200
+    assert checked == []  # both passed on the kept serializer
+    refused = client.post("/probe", data={"csrf_token": token + "x"})
+    assert refused.status_code == 400
+    assert checked  # Flask-WTF's own check refused it
+    missing = client.post("/probe", data={})
+    assert missing.status_code == 400
+    # Over HTTPS Flask-WTF also checks the referrer: that path stays wholly its own.
+    no_referrer = client.post("/probe", data={"csrf_token": token}, base_url="https://localhost")
+    assert no_referrer.status_code == 400
+    assert (
+        client.post(
+            "/probe",
+            data={"csrf_token": token},
+            base_url="https://localhost",
+            headers={"Referer": "https://localhost/posts"},
+        ).get_data(as_text=True)
+        == "passed"
+    )

@@ -75,7 +75,7 @@ def new_reply_form(post: Post) -> ReplyForm:
         form.remember.data = True
     reply_to = request.args.get("reply_to", "")
     if reply_to.isdigit() and len(reply_to) < 19:
-        form.parent_id.data = reply_to
+        form.parent_id = reply_to
     return form
 
 
@@ -87,10 +87,8 @@ def _shared_view(own_ids: set[int]) -> bool:
 def _blank_form_html(post: Post) -> str:
     """The empty reply form with stand-ins where each view's two tokens go."""
     form = ReplyForm(formdata=None)
-    if "csrf_token" in form:
-        form.csrf_token.current_token = CSRF_SLOT
-    form.form_token.data = STAMP_SLOT
-    form.homepage.data = ""
+    form.csrf_stand_in = CSRF_SLOT
+    form.form_token = STAMP_SLOT
     return render_template(
         "replies/_form.html", post=post, form=form, replying_to=None, form_message=None
     )
@@ -166,8 +164,7 @@ def _fresh_form_html(post: Post | Callable[[], Post], blank: str) -> str:
         return html.replace(CSRF_SLOT, generate_csrf()) if CSRF_SLOT in html else html
     post = post() if callable(post) else post
     form = new_reply_form(post)
-    form.form_token.data = form_token.issue()
-    form.homepage.data = ""
+    form.form_token = form_token.issue()
     return render_template(
         "replies/_form.html", post=post, form=form, replying_to=None, form_message=None
     )
@@ -193,13 +190,12 @@ def render_article(
     if form is None:
         form = new_reply_form(post)
     # Every render gets a fresh stamp: the nonce names this render for double-click detection.
-    form.form_token.data = form_token.issue()
-    form.homepage.data = ""
+    form.form_token = form_token.issue()
     parent = None
-    if form.parent_id.data and str(form.parent_id.data).isdigit():
-        parent = next((r for r in replies if r.id == int(form.parent_id.data)), None)
+    if form.parent_id.isdigit():
+        parent = next((r for r in replies if r.id == int(form.parent_id)), None)
         if parent is None or parent.status != "approved":
-            form.parent_id.data = ""
+            form.parent_id = ""
             parent = None
     closed = replies_closed(post, clock.now(), current_app.config.get("REPLY_CLOSE_AFTER_DAYS"))
     body = render_template(

@@ -27,7 +27,7 @@ from ..plain_sql import PlainInsert
 from ..posts import queries as _posts  # noqa: F401  (blog.posts imports .threads: load it first)
 from ..rendering import render_reply_text
 from . import form_token, notify, rules
-from .forms import EditReplyForm, ReplyForm
+from .forms import HONEYPOT_FIELD, EditReplyForm, ReplyForm
 from .ownership import forget_author, own_reply_ids, remember_own_reply, set_remembered_author
 from .threads import render_article
 
@@ -131,7 +131,7 @@ def create(slug: str):
     word_lists = moderation_settings.all_words(post.site_version)
     verdict = rules.decide(
         trap=rules.trap_reason(
-            honeypot=(form.homepage.data or "").strip(),
+            honeypot=request.form.get(HONEYPOT_FIELD, "").strip(),
             form_age_seconds=form_age,
             min_seconds=float(config["REPLY_MIN_SECONDS"]),
             block_words=word_lists["REPLY_BLOCK_WORDS"],

@@ -1,0 +1,57 @@
+"""Checkpoints of SQLite's write-ahead log run beside the requests, not inside a reader's POST."""
+
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from blog import wal_checkpoint
+from blog.extensions import db
+
+pytestmark = pytest.mark.sqlite_only(reason="checkpoints of a write-ahead log are SQLite's")
+
+
+def _wait_for_checkpoints() -> None:
+    for thread in threading.enumerate():
+        if thread.name == "wal-checkpoint":
+            thread.join(timeout=10)
+
+
+def test_replies_trigger_a_background_checkpoint_of_the_whole_log(
+    app, add_post, send_reply, monkeypatch
+):
+    slug = add_post("Harbour dredging starts")
+    _wait_for_checkpoints()
+    done = []
+    real = wal_checkpoint.checkpoint
+    monkeypatch.setattr(
+        wal_checkpoint, "checkpoint", lambda path: done.append((path, real(path))) or done[-1][1]
+    )
+    monkeypatch.setattr(wal_checkpoint, "_commits", 0)
+    with app.app_context():
+        path = db.engine.url.database
+        with db.engine.connect() as connection:
+            # The automatic checkpoint is only the backstop now.
+            pages = connection.execute(text("PRAGMA wal_autocheckpoint")).scalar()
+            assert pages == wal_checkpoint.AUTOCHECKPOINT_PAGES
+    for n in range(wal_checkpoint.CHECKPOINT_EVERY - 1):
+        answer = send_reply(slug, body=f"Which streets close, question {n}?", name=f"Reader {n}")
+        assert answer.status_code == 303
+    _wait_for_checkpoints()
+    assert done == []  # not yet due
+    assert send_reply(slug, body="And for how long?", name="Last reader").status_code == 303
+    _wait_for_checkpoints()
+    assert len(done) == 1
+    checked_path, result = done[0]
+    assert Path(checked_path) == Path(path)
+    busy, log_pages, copied = result
+    assert busy == 0 and log_pages > 0 and copied == log_pages  # the whole log, back in the file
+    with app.app_context():
+        assert db.session.execute(text("SELECT count(*) FROM reply")).scalar() == 64
+
+
+def test_a_checkpoint_of_a_missing_database_does_nothing(tmp_path):
+    missing = tmp_path / "gone.sqlite"
+    assert wal_checkpoint.checkpoint(str(missing)) is None
+    assert not missing.exists()  # never creates a database where one was deleted
