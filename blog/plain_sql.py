@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.selectable import GenerativeSelect
 
-from . import wal_checkpoint
+from . import wal_checkpoint, write_queue
 from .extensions import db
 
 
@@ -129,18 +129,21 @@ class _PlainStatement:
             values[name] = process(value) if process else value
         arguments = tuple(values[n] for n in compiled.names) if compiled.names else values
         dbapi_error = engine.dialect.loaded_dbapi.Error
+        sqlite_file = engine.url.database if engine.dialect.name == "sqlite" else None
         try:
             raw = _connection(engine)
-            cursor = raw.cursor()
-            try:
-                cursor.execute(compiled.sql, arguments)
-                found = cursor.fetchmany(1) if one else cursor.fetchall()
-            finally:
-                cursor.close()
-            if self.commit:
-                raw.commit()
-                if engine.dialect.name == "sqlite":
-                    wal_checkpoint.after_commit(engine.url.database)
+            # A write waits its turn among this host's workers (write_queue.py).
+            with write_queue.turn(sqlite_file if self.commit else None):
+                cursor = raw.cursor()
+                try:
+                    cursor.execute(compiled.sql, arguments)
+                    found = cursor.fetchmany(1) if one else cursor.fetchall()
+                finally:
+                    cursor.close()
+                if self.commit:
+                    raw.commit()
+            if self.commit and sqlite_file:
+                wal_checkpoint.after_commit(sqlite_file)
         except dbapi_error as error:
             release()  # back to the pool, which rolls it back (or drops it if it broke)
             # Raised as SQLAlchemy would (OperationalError and so on), so the outage pages and

@@ -1,0 +1,65 @@
+"""Reply INSERTs of the workers on one host take turns on a lock file beside the database."""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from blog import write_queue
+from blog.extensions import db
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from blog.write_queue import turn
+database, marks = sys.argv[1], Path(sys.argv[2])
+with turn(database):
+    (marks / "holding").touch()
+    time.sleep(0.5)
+    (marks / "released").touch()
+"""
+
+
+def test_a_second_process_waits_for_the_turn_then_gets_it(tmp_path):
+    database = str(tmp_path / "blog.sqlite")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, database, str(tmp_path)],
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "holding").exists():
+            assert holder.poll() is None, "the holder exited early"
+            assert time.monotonic() < deadline, "the holder never took its turn"
+            time.sleep(0.01)
+        with write_queue.turn(database):
+            # Only once the other process let go: it marked the release before it did.
+            assert (tmp_path / "released").exists()
+        assert holder.wait(timeout=30) == 0
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait(timeout=10)
+
+
+def test_without_a_lock_file_the_write_goes_on(tmp_path):
+    database = str(tmp_path / "blog.sqlite")
+    Path(write_queue.lock_path(database)).mkdir()  # something that cannot be opened as a file
+    with write_queue.turn(database):
+        reached = True
+    assert reached
+    with write_queue.turn(None), write_queue.turn(":memory:"):
+        pass
+
+
+@pytest.mark.sqlite_only(reason="the lock file sits beside a SQLite database")
+def test_a_reply_takes_its_turn_beside_the_database(app, add_post, send_reply):
+    slug = add_post("Library hours extended")
+    with app.app_context():
+        database = db.engine.url.database
+    lock = Path(write_queue.lock_path(database))
+    assert not lock.exists()
+    assert send_reply(slug).status_code == 303
+    assert lock.exists() and lock.parent == Path(database).parent
