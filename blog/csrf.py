@@ -87,11 +87,9 @@ class BlogCSRFProtect(CSRFProtect):
     """
 
     def protect(self, apply_exemptions: bool = False) -> None:
-        if (
-            request.method in current_app.config["WTF_CSRF_METHODS"]
-            and not request.is_secure
-            and token_is_valid(self._get_csrf_token())
-        ):
+        if request.method not in current_app.config["WTF_CSRF_METHODS"]:
+            return  # what Flask-WTF decides too, after looking up exemptions first
+        if not request.is_secure and token_is_valid(self._get_csrf_token()):
             g.csrf_valid = True
             return
         super().protect(apply_exemptions=apply_exemptions)

@@ -93,3 +93,43 @@ def test_an_insert_commits_on_its_own_and_broken_constraints_raise_integrity_err
         with pytest.raises(IntegrityError):
             add.first(**values)  # the same form nonce twice
         assert db.session.scalar(select(db.func.count(Reply.id))) == 1
+        # The failed INSERT's transaction is gone: the next write goes through at once.
+        values["form_nonce"] = "nonce-2"
+        assert add.first(**values).id > new_id
+        assert db.session.scalar(select(db.func.count(Reply.id))) == 2
+
+
+@pytest.mark.sqlite_only(reason="on SQLite each thread keeps its connection for plain statements")
+def test_each_thread_keeps_one_connection_outside_the_pool_until_dispose(app, add_post):
+    import sqlite3
+    import threading
+
+    from blog import plain_sql
+
+    slug = add_post("Night buses return")
+    seen = []
+    with app.test_request_context():
+        assert _BY_SLUG.first(slug=slug).title == "Night buses return"
+        seen.append(plain_sql._connection(db.engine))
+        sqlite_connection = seen[0].dbapi_connection
+    with app.test_request_context():  # the next request, same thread: the same connection
+        _BY_SLUG.first(slug=slug)
+        assert plain_sql._connection(db.engine) is seen[0]
+        assert db.engine.pool.checkedout() == 0  # out of the pool: no slot is held
+
+    def other_thread():
+        with app.test_request_context():
+            _BY_SLUG.first(slug=slug)
+            seen.append(plain_sql._connection(db.engine))
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    worker.join()
+    assert seen[1] is not seen[0]
+
+    with app.app_context():
+        db.engine.dispose()  # closes the kept connections too
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            sqlite_connection.execute("SELECT 1")
+        assert _BY_SLUG.first(slug=slug).title == "Night buses return"  # a fresh one
+        assert plain_sql._connection(db.engine) is not seen[0]
