@@ -7,6 +7,8 @@ Most readers get a session (it holds their CSRF token), so its costs are on near
   its slow pure-Python path; hashlib.sha1 itself gives the same signature on OpenSSL's path.
 - A session of plain strings and numbers (a reader's CSRF token) is written as JSON directly;
   Flask's tagged JSON, which those values pass through unchanged, still handles the rest.
+- Saving works out the cookie's attributes once per configuration, not seven lookups a view,
+  and a session left unchanged only adds `Vary: Cookie`, as Flask's save does then.
 Same format, same key rotation (SECRET_KEY_FALLBACKS): cookies made either way read either way.
 """
 
@@ -14,11 +16,12 @@ import hashlib
 import json
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 from flask.json.tag import TaggedJSONSerializer
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 from .signing import KeptURLSafeTimedSerializer
+from .tracked_config import derived
 
 _PLAIN = (str, int, bool, type(None))
 
@@ -62,3 +65,30 @@ class SessionCookie(SecureCookieSessionInterface):
                 "digest_method": self.digest_method,
             },
         )
+
+    def _cookie_options(self, app: Flask) -> dict[str, Any]:
+        return {
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "secure": self.get_cookie_secure(app),
+            "partitioned": self.get_cookie_partitioned(app),
+            "samesite": self.get_cookie_samesite(app),
+            "httponly": self.get_cookie_httponly(app),
+        }
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """Flask's save_session, with the cookie's attributes from the config worked out once."""
+        if not session:  # emptied (the cookie is deleted) or never used: Flask's own way
+            super().save_session(app, session, response)
+            return
+        if not self.should_set_cookie(app, session):
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        response.set_cookie(
+            self.get_cookie_name(app),
+            self.get_signing_serializer(app).dumps(dict(session)),  # type: ignore[union-attr]
+            expires=self.get_expiration_time(app, session),
+            **derived(app, "session_cookie_options", self._cookie_options),
+        )
+        response.vary.add("Cookie")

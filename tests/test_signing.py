@@ -187,3 +187,42 @@ def test_valid_post_passes_on_the_kept_serializer_and_flask_wtf_refuses_the_rest
         ).get_data(as_text=True)
         == "passed"
     )
+
+
+def test_saved_session_headers_match_flask_s_and_follow_config_changes(make_app, monkeypatch):
+    from flask import Response
+
+    app = make_app()
+    ours, stock = app.session_interface, SecureCookieSessionInterface()
+    monkeypatch.setattr("time.time", lambda: 1_790_000_000.0)  # both sign in the same second
+
+    with app.test_request_context("/"):
+        earlier = stock.get_signing_serializer(app).dumps({"csrf_token": "b4" * 20})
+
+    def saved(interface, change, permanent=False, **config):
+        app.config.update(config)
+        with app.test_request_context("/", headers={"Cookie": f"session={earlier}"}):
+            if change:
+                session["csrf_token"] = "a3f0" * 10
+            else:
+                assert session.get("csrf_token") == "b4" * 20  # read, left unchanged
+            if permanent:
+                session.permanent = True
+            response = Response("x")
+            interface.save_session(app, session, response)
+            cookies = []
+            for header in response.headers.getlist("Set-Cookie"):
+                value, _, attributes = header.partition(";")
+                name, _, signed = value.partition("=")
+                # The values may differ only in compression (zlib is skipped under 200 bytes).
+                cookies.append((name, stock.get_signing_serializer(app).loads(signed), attributes))
+            return cookies, response.headers.get("Vary")
+
+    for change in (True, False):
+        assert saved(ours, change) == saved(stock, change)
+    assert saved(ours, False) == ([], "Cookie")  # unchanged: not written again
+    assert saved(ours, True, permanent=True) == saved(stock, True, permanent=True)
+    assert saved(ours, True, permanent=True)[0][0][2].count("Expires=") == 1
+    secure = saved(ours, True, SESSION_COOKIE_SECURE=True, SESSION_COOKIE_SAMESITE="Strict")
+    assert secure == saved(stock, True)
+    assert "Secure" in secure[0][0][2] and "SameSite=Strict" in secure[0][0][2]  # at run time
