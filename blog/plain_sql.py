@@ -187,23 +187,20 @@ class _PlainStatement:
         for name, value in params.items():
             process = compiled.binds.get(name)
             values[name] = process(value) if process else value
-        arguments = tuple(values[n] for n in compiled.names) if compiled.names else values
+        arguments = tuple([values[n] for n in compiled.names]) if compiled.names else values
         dbapi_error = engine.dialect.loaded_dbapi.Error
-        sqlite_file = engine.url.database if engine.dialect.name == "sqlite" else None
         try:
             raw = _connection(engine)
-            # A write waits its turn among this host's workers (write_queue.py).
-            with write_queue.turn(sqlite_file if self.commit else None):
-                cursor = raw.cursor()
-                try:
-                    cursor.execute(compiled.sql, arguments)
-                    found = cursor.fetchmany(1) if one else cursor.fetchall()
-                finally:
-                    cursor.close()
-                if self.commit:
+            if not self.commit:
+                found = _fetch(raw, compiled.sql, arguments, one)
+            else:
+                sqlite_file = engine.url.database if engine.dialect.name == "sqlite" else None
+                # A write waits its turn among this host's workers (write_queue.py).
+                with write_queue.turn(sqlite_file):
+                    found = _fetch(raw, compiled.sql, arguments, one)
                     raw.commit()
-            if self.commit and sqlite_file:
-                wal_checkpoint.after_commit(sqlite_file)
+                if sqlite_file:
+                    wal_checkpoint.after_commit(sqlite_file)
         except dbapi_error as error:
             release()  # back to the pool, which rolls it back (or drops it if it broke)
             _forget_kept()  # a failed INSERT leaves its transaction open: start afresh
@@ -212,8 +209,17 @@ class _PlainStatement:
             raise DBAPIError.instance(compiled.sql, arguments, error, dbapi_error) from error
         make, processors = self.row_type._make, compiled.results
         return [
-            make(p(v) if p else v for p, v in zip(processors, row, strict=True)) for row in found
+            make([p(v) if p else v for p, v in zip(processors, row, strict=True)]) for row in found
         ]
+
+
+def _fetch(raw, sql: str, arguments, one: bool) -> list:
+    cursor = raw.cursor()
+    try:
+        cursor.execute(sql, arguments)
+        return cursor.fetchmany(1) if one else cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 class PlainSelect(_PlainStatement):
