@@ -51,16 +51,19 @@ def generate_csrf() -> str:
     """flask_wtf.csrf.generate_csrf: this request's signed token, its raw half in the session."""
     app = current_app._get_current_object()
     field_name = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    token = g.get(field_name)
+    request_globals = g._get_current_object()
+    token = request_globals.get(field_name)
     if token is None:
-        if field_name not in session:
-            session[field_name] = _new_raw_token()
+        reader_session = session._get_current_object()
+        raw = reader_session.get(field_name)
+        if raw is None:
+            raw = reader_session[field_name] = _new_raw_token()
         try:
-            token = _serializer(app).dumps(session[field_name])
+            token = _serializer(app).dumps(raw)
         except TypeError:  # something else sat under that session key
-            session[field_name] = _new_raw_token()
-            token = _serializer(app).dumps(session[field_name])
-        setattr(g, field_name, token)
+            raw = reader_session[field_name] = _new_raw_token()
+            token = _serializer(app).dumps(raw)
+        setattr(request_globals, field_name, token)
     return token
 
 

@@ -83,7 +83,7 @@ class SessionCookie(SecureCookieSessionInterface):
             return
         if not self.should_set_cookie(app, session):
             if session.accessed:
-                response.vary.add("Cookie")
+                _vary_on_cookie(response)
             return
         response.set_cookie(
             self.get_cookie_name(app),
@@ -91,4 +91,12 @@ class SessionCookie(SecureCookieSessionInterface):
             expires=self.get_expiration_time(app, session),
             **derived(app, "session_cookie_options", self._cookie_options),
         )
+        _vary_on_cookie(response)
+
+
+def _vary_on_cookie(response: Response) -> None:
+    """response.vary.add("Cookie"), without parsing a Vary header that is not there yet."""
+    if "Vary" in response.headers:
         response.vary.add("Cookie")
+    else:
+        response.headers["Vary"] = "Cookie"
