@@ -1,6 +1,7 @@
 """Checkpoints of SQLite's write-ahead log run beside the requests, not inside a reader's POST."""
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,9 @@ def test_replies_trigger_a_background_checkpoint_of_the_whole_log(
     monkeypatch.setattr(
         wal_checkpoint, "checkpoint", lambda path: done.append((path, real(path))) or done[-1][1]
     )
+    monkeypatch.setattr(wal_checkpoint, "CHECKPOINT_EVERY", 12)
     monkeypatch.setattr(wal_checkpoint, "_commits", 0)
+    monkeypatch.setattr(wal_checkpoint, "_last_checkpoint", time.monotonic())
     with app.app_context():
         path = db.engine.url.database
         with db.engine.connect() as connection:
@@ -48,7 +51,26 @@ def test_replies_trigger_a_background_checkpoint_of_the_whole_log(
     busy, log_pages, copied = result
     assert busy == 0 and log_pages > 0 and copied == log_pages  # the whole log, back in the file
     with app.app_context():
-        assert db.session.execute(text("SELECT count(*) FROM reply")).scalar() == 64
+        assert db.session.execute(text("SELECT count(*) FROM reply")).scalar() == 12
+
+
+def test_a_quiet_site_checkpoints_at_its_first_reply_after_a_while(
+    app, add_post, send_reply, monkeypatch
+):
+    slug = add_post("Ferry timetable changes")
+    _wait_for_checkpoints()
+    done = []
+    monkeypatch.setattr(wal_checkpoint, "checkpoint", lambda path: done.append(path))
+    monkeypatch.setattr(wal_checkpoint, "_commits", 0)
+    monkeypatch.setattr(wal_checkpoint, "_last_checkpoint", time.monotonic())
+    assert send_reply(slug, body="Does the early boat still run?").status_code == 303
+    _wait_for_checkpoints()
+    assert done == []  # one reply, just after a checkpoint: nothing due
+    later = time.monotonic() - wal_checkpoint.MAX_SECONDS - 1
+    monkeypatch.setattr(wal_checkpoint, "_last_checkpoint", later)
+    assert send_reply(slug, body="And on Sundays?", name="Reader Two").status_code == 303
+    _wait_for_checkpoints()
+    assert len(done) == 1
 
 
 def test_a_checkpoint_of_a_missing_database_does_nothing(tmp_path):
