@@ -51,7 +51,8 @@ def include_object(obj, name: str | None, type_: str, reflected: bool, compare_t
 
 def enabled() -> bool:
     """On unless PAGE_CACHE is false, and off in debug mode, where templates reload."""
-    return bool(current_app.config.get("PAGE_CACHE", True)) and not current_app.debug
+    app = current_app._get_current_object()
+    return bool(app.config.get("PAGE_CACHE", True)) and not app.debug
 
 
 def shared_view() -> bool:

@@ -108,13 +108,19 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
-        present = {name.lower() for name, _ in response.headers}
-        for name, value in _headers_for(app):
-            if name.lower() not in present:  # a view's own choice stands
-                response.headers.add(name, value)
+        headers = response.headers
+        present = {name.lower() for name, _ in headers}
+        for lowered, name, value in _headers_for(app):
+            if lowered not in present:  # a view's own choice stands
+                headers.add(name, value)
         return response
 
 
-def _headers_for(app: Flask) -> list[tuple[str, str]]:
-    """security_headers(app), built again only after the config changed."""
-    return derived(app, "security_headers", lambda app: list(security_headers(app).items()))
+def _headers_for(app: Flask) -> list[tuple[str, str, str]]:
+    """(lower-cased name, name, value) of security_headers(app), built again only after the
+    config changed."""
+    return derived(
+        app,
+        "security_headers",
+        lambda app: [(name.lower(), name, value) for name, value in security_headers(app).items()],
+    )
