@@ -55,9 +55,9 @@ class _Kept:
     def serves(self, engine: Engine) -> bool:
         return self.engine is engine and self.pool is engine.pool and self.pid == os.getpid()
 
-    def close(self) -> None:
+    def close(self, _getpid=os.getpid) -> None:  # bound early: __del__ may run at shutdown
         raw, self.raw = self.raw, None
-        if raw is not None and self.pid == os.getpid():  # never close a parent's connection
+        if raw is not None and self.pid == _getpid():  # never close a parent's connection
             raw.close()
 
     __del__ = close  # a thread that ends lets go of its connection
