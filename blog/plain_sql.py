@@ -194,7 +194,7 @@ class _PlainStatement:
             if not self.commit:
                 found = _fetch(raw, compiled.sql, arguments, one)
             else:
-                sqlite_file = engine.url.database if engine.dialect.name == "sqlite" else None
+                sqlite_file = _sqlite_file(engine)
                 # A write waits its turn among this host's workers (write_queue.py).
                 with write_queue.turn(sqlite_file):
                     found = _fetch(raw, compiled.sql, arguments, one)
@@ -211,6 +211,15 @@ class _PlainStatement:
         return [
             make([p(v) if p else v for p, v in zip(processors, row, strict=True)]) for row in found
         ]
+
+
+def _sqlite_file(engine: Engine) -> str | None:
+    """The path of the engine's SQLite database file; None for another database, an in-memory
+    one or a `file:` URI (no lock file or checkpoint of ours applies to those)."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database.startswith(("file:", ":memory:")):
+        return None
+    return database
 
 
 def _fetch(raw, sql: str, arguments, one: bool) -> list:

@@ -42,12 +42,10 @@ _commits = 0
 _last_checkpoint = time.monotonic()
 
 
-def after_commit(path: str | None) -> None:
+def after_commit(path: str) -> None:
     """Count a commit to the SQLite file at `path`; start a checkpoint when one is due."""
     global _commits, _last_checkpoint
     _commits += 1
-    if not path or path.startswith(("file:", ":memory:")):
-        return
     now = time.monotonic()
     if _commits < CHECKPOINT_EVERY and now - _last_checkpoint < MAX_SECONDS:
         return
