@@ -238,8 +238,8 @@ class Reply(db.Model):
     __table_args__ = (
         Index("ix_reply_post_status_created", "post_id", "status", "created_at"),
         Index("ix_reply_status_created", "status", "created_at"),
-        Index("ix_reply_email_status", "email", "status"),  # first-time moderation, privacy
-        Index("ix_reply_post_email", "post_id", "email"),  # the duplicate check
+        # First-time moderation, the duplicate check's email half, the flood rule, privacy.
+        Index("ix_reply_email_status_post", "email", "status", "post_id"),
         Index("ix_reply_ip_hash_created", "ip_hash", "created_at"),
         Index("ix_reply_parent_id", "parent_id"),
     )

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import bindparam, func, literal_column, or_, select, union_all
 
 from ..extensions import db
-from ..models import Post, Reply
+from ..models import REPLY_STATUSES, Post, Reply
 from ..plain_sql import PlainSelect
 from ..rendering import count_links
 from ..security import MAX_DATABASE_INTEGER
@@ -69,8 +69,12 @@ def find_parent(post_id: int, raw_parent_id: str | None) -> tuple[bool, Reply | 
 # The reply POST's reads about earlier replies, in one statement built once and run as a
 # PlainSelect (they come before its one write): the reply this very form already stored (a
 # double-click), earlier replies on the post by the same name or email (the duplicate check:
-# two halves, each on its own index from migration 0004, names compared with ASCII case folded
-# as that index does), and whether the email has an approved reply (first-time moderation).
+# the name half on its index from migration 0004, names compared with ASCII case folded as
+# that index does; the email half on the email index of migration 0007), and whether the
+# email has an approved reply (first-time moderation, the same index).
+_NOT_TRASH = [Reply.status == status for status in REPLY_STATUSES if status != "trash"]
+
+
 def _history_statement(name_matches) -> PlainSelect:
     def rows(kind: str, *where):
         return select(literal_column(f"'{kind}'").label("kind"), Reply.id, Reply.body).where(*where)
@@ -86,7 +90,9 @@ def _history_statement(name_matches) -> PlainSelect:
         union_all(
             rows("form", Reply.form_nonce == bindparam("nonce")),
             rows("same", on_post, name_matches, Reply.status != "trash"),
-            rows("same", on_post, Reply.email == bindparam("email"), Reply.status != "trash"),
+            # Every status but trash, as equalities: SQLite then seeks (email, status, post_id)
+            # on all three columns rather than reading the thread by its post_id.
+            rows("same", Reply.email == bindparam("email"), or_(*_NOT_TRASH), on_post),
             select(literal_column("'approved'"), approved.c.id, literal_column("''")),
         )
     )
