@@ -337,6 +337,39 @@ def test_withdrawn_reply_with_answers_leaves_a_placeholder(site):
     assert "An answer to it" in html
 
 
+def test_only_answers_are_in_the_parent_index_and_deleting_a_parent_removes_them(site):
+    app, slug = site()
+    author, other = app.test_client(), app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    post(author, slug, body="A question for the council")
+    parent_id = rows(app)[0].id
+    answer = {"name": "Other", "email": "other@example.com", "parent_id": str(parent_id)}
+    assert post(other, slug, body="The council answered", **answer).status_code == 303
+    with app.app_context():
+        connection = db.session.connection()
+        if connection.dialect.name == "sqlite":
+            found = connection.exec_driver_sql("PRAGMA index_list(reply)")
+            partial = {row[1]: row[4] for row in found}
+            plan = " ".join(
+                row[-1]
+                for row in connection.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN SELECT id FROM reply WHERE parent_id = ?", (parent_id,)
+                )
+            )
+            assert "INDEX ix_reply_parent_id (parent_id=?)" in plan
+        else:
+            found = connection.exec_driver_sql(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'reply'"
+            )
+            partial = {row[0]: "WHERE (parent_id IS NOT NULL)" in row[1] for row in found}
+        # A top-level reply writes no entry in it: the index holds answers only.
+        assert partial["ix_reply_parent_id"]
+        # The foreign key still finds a reply's answers (through that index) and removes them.
+        db.session.execute(db.delete(Reply).where(Reply.id == parent_id))
+        db.session.commit()
+    assert rows(app) == []
+
+
 # Remember me ---------------------------------------------------------------------------------
 
 
