@@ -18,7 +18,6 @@ from sqlalchemy import (
     TypeDecorator,
     and_,
     or_,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -242,13 +241,8 @@ class Reply(db.Model):
         # First-time moderation, the duplicate check's email half, the flood rule, privacy.
         Index("ix_reply_email_status_post", "email", "status", "post_id"),
         Index("ix_reply_ip_hash_created", "ip_hash", "created_at"),
-        # Only replies that answer another reply: every lookup names a parent (migration 0008).
-        Index(
-            "ix_reply_parent_id",
-            "parent_id",
-            sqlite_where=text("parent_id IS NOT NULL"),
-            postgresql_where=text("parent_id IS NOT NULL"),
-        ),
+        # ix_reply_parent_id (answers only) and ix_reply_post_name are made by migrations 0008
+        # and 0004 alone: see page_cache.MIGRATION_ONLY_INDEXES.
     )
 
     @property

@@ -47,6 +47,8 @@ NOT_IN_WORKERS = [
     "blog.admin.editor",  # desk views load on the first desk request (blog/admin/__init__.py)
     "blog.admin.forms",
     "blog.admin.moderation",
+    # A SQLite site never loads the PostgreSQL dialect (a postgresql_* option on a model did).
+    "sqlalchemy.dialects.postgresql",
 ]
 
 
