@@ -66,15 +66,15 @@ def find_parent(post_id: int, raw_parent_id: str | None) -> tuple[bool, Reply | 
     return True, parent
 
 
+_NOT_TRASH = [Reply.status == status for status in REPLY_STATUSES if status != "trash"]
+
+
 # The reply POST's reads about earlier replies, in one statement built once and run as a
 # PlainSelect (they come before its one write): the reply this very form already stored (a
 # double-click), earlier replies on the post by the same name or email (the duplicate check:
 # the name half on its index from migration 0004, names compared with ASCII case folded as
 # that index does; the email half on the email index of migration 0007), and whether the
 # email has an approved reply (first-time moderation, the same index).
-_NOT_TRASH = [Reply.status == status for status in REPLY_STATUSES if status != "trash"]
-
-
 def _history_statement(name_matches) -> PlainSelect:
     def rows(kind: str, *where):
         return select(literal_column(f"'{kind}'").label("kind"), Reply.id, Reply.body).where(*where)

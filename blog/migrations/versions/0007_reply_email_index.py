@@ -4,9 +4,9 @@ A reply POST looks replies up by email twice: whether the address has an approve
 (first-time moderation) and, for the duplicate check, its earlier replies on this post. Two
 indexes served them, (email, status) and (post_id, email), and every new reply wrote a page
 of each. One index on (email, status, post_id) serves both: the approved lookup seeks email and
-status, and the duplicate check seeks the email and filters the post inside the index, without
-reading a row per reply of that address. Each reply POST writes one index page fewer, and
-reads it with the other half of the same lookup. Everything else that looks replies up by
+status, and the duplicate check seeks email, each status but trash, and the post, so it never
+reads a row per reply of that address. Each reply POST writes one index page fewer, and its
+two lookups read the same index. Everything else that looks replies up by
 email (the flood rule, privacy export and erase) uses the first column, as before.
 
 Revision ID: 0007_reply_email_index
