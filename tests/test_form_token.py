@@ -16,6 +16,14 @@ def test_a_stamp_reads_back_its_time_and_a_fresh_nonce(app):
         assert abs(form_token.read(second).rendered_at - time.time()) < 5
 
 
+def test_a_stamp_never_reads_later_than_the_form_was_shown(app):
+    """Rounded to the nearest millisecond, 0.0006 s became 0.001 s: a form sent back at once
+    had a negative age and was taken for a bot's, even with no minimum time set."""
+    with app.app_context():
+        for moment in (1_700_000_000.0006, 1_700_000_000.9999, 1_700_000_000.5):
+            assert form_token.read(form_token.issue(now=moment)).rendered_at <= moment
+
+
 def test_forged_or_altered_stamps_read_as_none(app):
     with app.app_context():
         stamp = form_token.issue(now=1_700_000_000.0)

@@ -7,6 +7,7 @@ good share of a cached article page. Stamps in the older JSON form still read, s
 while a new release starts keep working.
 """
 
+import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -40,8 +41,12 @@ def _signers() -> tuple[KeptSigner, KeptURLSafeSerializer]:
 def issue(now: float | None = None) -> str:
     """A fresh stamp for a form about to be rendered."""
     moment = time.time() if now is None else now
+    # Whole milliseconds, rounded down: rounded to nearest, a form sent back within half a
+    # millisecond read as sent before it was shown (a negative age, which the spam rule's
+    # "too fast" test caught even with REPLY_MIN_SECONDS at 0).
+    milliseconds = math.floor(moment * 1000)
     signer, _ = _signers()
-    return signer.sign(f"{secrets.token_urlsafe(16)}:{moment:.3f}").decode()
+    return signer.sign(f"{secrets.token_urlsafe(16)}:{milliseconds / 1000:.3f}").decode()
 
 
 def read(token: str | None) -> Stamp | None:
