@@ -316,20 +316,22 @@ def test_withdrawn_reply_without_answers_disappears(site):
     assert rows(app)[0].status == "trash"
 
 
-def test_withdrawn_reply_with_answers_leaves_a_placeholder(site):
-    app, slug = site()
+def question_and_answer(app, slug: str, question: str, answer: str):
+    """One reader's reply and another reader's answer to it: (author, other, question's id)."""
     author, other = app.test_client(), app.test_client()
     other.environ_base["REMOTE_ADDR"] = "198.51.100.7"
-    post(author, slug, body="A claim I regret")
+    post(author, slug, body=question)
     parent_id = rows(app)[0].id
-    post(
-        other,
-        slug,
-        body="An answer to it",
-        name="Other",
-        email="other@example.com",
-        parent_id=str(parent_id),
+    answered = post(
+        other, slug, body=answer, name="Other", email="other@example.com", parent_id=str(parent_id)
     )
+    assert answered.status_code == 303
+    return author, other, parent_id
+
+
+def test_withdrawn_reply_with_answers_leaves_a_placeholder(site):
+    app, slug = site()
+    author, other, parent_id = question_and_answer(app, slug, "A claim I regret", "An answer to it")
     assert author.post(f"/replies/{parent_id}/withdraw").status_code == 303
     html = other.get(f"/posts/{slug}").get_data(as_text=True)
     assert "A claim I regret" not in html
@@ -339,12 +341,9 @@ def test_withdrawn_reply_with_answers_leaves_a_placeholder(site):
 
 def test_only_answers_are_in_the_parent_index_and_deleting_a_parent_removes_them(site):
     app, slug = site()
-    author, other = app.test_client(), app.test_client()
-    other.environ_base["REMOTE_ADDR"] = "198.51.100.7"
-    post(author, slug, body="A question for the council")
-    parent_id = rows(app)[0].id
-    answer = {"name": "Other", "email": "other@example.com", "parent_id": str(parent_id)}
-    assert post(other, slug, body="The council answered", **answer).status_code == 303
+    _, _, parent_id = question_and_answer(
+        app, slug, "A question for the council", "The council answered"
+    )
     with app.app_context():
         connection = db.session.connection()
         if connection.dialect.name == "sqlite":
