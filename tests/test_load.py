@@ -7,6 +7,7 @@ so every reply should be stored: the replies in the database must be exactly the
 the database, and a reader whose connection dropped got no 303 for that reply.
 """
 
+import http.client
 import os
 import re
 import signal
@@ -88,7 +89,9 @@ def _reader(url: str, slug: str, number: int, count: int, tally: Tally) -> None:
                 }
                 answer = reader.post(f"/posts/{slug}/replies", form)
                 status, location = answer.status, answer.headers.get("Location", "")
-        except OSError:  # a worker died under this request: the connection dropped
+        except (OSError, http.client.HTTPException):
+            # A worker died under this request: the connection dropped before an answer, or
+            # partway through one (http.client then reports a bad or incomplete answer).
             status = None
         with tally.lock:
             tally.sent += 1

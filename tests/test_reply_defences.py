@@ -410,11 +410,12 @@ def test_nothing_is_remembered_without_the_box(site):
     assert 'value="Reader One"' not in client.get(f"/posts/{slug}").get_data(as_text=True)
 
 
-def test_own_reply_cookie_is_httponly_and_lax(site):
+def test_own_reply_cookie_is_httponly_and_lax_for_thirty_days_site_wide(site):
     app, slug = site()
     response = post(app.test_client(), slug)
     cookie = _cookie(response, "my_replies")
     assert cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Max-Age=2592000" in cookie.split("; ") and "Path=/" in cookie.split("; ")
 
 
 # Privacy -------------------------------------------------------------------------------------

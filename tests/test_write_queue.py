@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -42,6 +43,30 @@ def test_a_second_process_waits_for_the_turn_then_gets_it(tmp_path):
         if holder.poll() is None:
             holder.kill()
             holder.wait(timeout=10)
+
+
+def test_two_threads_of_one_process_take_turns_too(tmp_path):
+    # Each thread keeps its own descriptor: a flock shared by two threads would not make the
+    # second one wait.
+    database = str(tmp_path / "blog.sqlite")
+    holding, seen = threading.Event(), []
+
+    def hold() -> None:
+        with write_queue.turn(database):
+            holding.set()
+            time.sleep(0.3)
+            seen.append("released")
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(30), "the other thread never took its turn"
+        with write_queue.turn(database):
+            assert seen == ["released"]
+        with write_queue.turn(database):  # the kept descriptor serves the next turn as well
+            pass
+    finally:
+        holder.join(30)
 
 
 def test_without_a_lock_file_the_write_goes_on(tmp_path):
