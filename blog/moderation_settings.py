@@ -61,16 +61,21 @@ def all_words(site_version: int | None = None) -> dict[str, list[str]]:
     POST needs both lists, and each statement is a good share of that request's time).
 
     With `site_version` (the site-wide cache version, which a trigger bumps on every change to
-    the settings table) the desk's lists are read once per version and process.
+    the settings table) the lists are read and combined once per version, config change and
+    process; callers only read them.
     """
     if site_version is None:
-        stored = {row.key: row.value for row in _BOTH_LISTS.all()}
-    else:
-        known = current_app.extensions.get("desk_word_lists")
-        if known is None or known[0] != site_version:
-            known = (site_version, {row.key: row.value for row in _BOTH_LISTS.all()})
-            current_app.extensions["desk_word_lists"] = known
-        stored = known[1]
+        return _all_combined()
+    app = current_app._get_current_object()
+    key = (site_version, getattr(app.config, "generation", None))
+    known = app.extensions.get("desk_word_lists")
+    if known is None or known[0] != key or key[1] is None:
+        known = app.extensions["desk_word_lists"] = (key, _all_combined())
+    return known[1]
+
+
+def _all_combined() -> dict[str, list[str]]:
+    stored = {row.key: row.value for row in _BOTH_LISTS.all()}
     return {
         config_key: _combined(config_key, split_words(stored.get(setting_key) or ""))
         for config_key, setting_key in SETTING_KEYS.items()

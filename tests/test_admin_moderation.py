@@ -193,3 +193,16 @@ def test_a_word_added_at_the_desk_applies_to_the_very_next_reply(app, admin, add
     second = reply_id(send_reply(slug, the_client=app.test_client(), body="A lottery again?",
                                  name="Other", email="other@example.com"))  # fmt: skip
     assert status_of(app, second) == "pending"
+
+
+def test_a_word_added_to_the_config_applies_to_the_very_next_reply(app, add_post, send_reply):
+    """The combined lists are also kept per config change: a deployer's list set at run time
+    (as instance/config.py is read at start) must not meet lists combined before it."""
+    app.config["REPLY_MODERATION"] = "none"
+    slug = add_post()
+    first = reply_id(send_reply(slug, the_client=app.test_client(), body="Talk of a raffle."))
+    assert status_of(app, first) == "approved"
+    app.config["REPLY_MODERATION_WORDS"] = ["raffle"]
+    second = reply_id(send_reply(slug, the_client=app.test_client(), body="A raffle again?",
+                                 name="Other", email="other@example.com"))  # fmt: skip
+    assert status_of(app, second) == "pending"

@@ -397,3 +397,28 @@ def test_oversized_request_is_413_before_the_csrf_check(make_app):
         "/posts/anything/replies", data={"body": "x" * (1024 * 1024 + 10), "csrf_token": "bad"}
     )
     assert response.status_code == 413
+
+
+def test_each_reply_form_starts_clean_though_its_fields_are_copied(app):
+    """ReplyForm copies fields bound once per process: nothing one reader sent or got wrong
+    may show up in the next reader's form."""
+    from blog.replies.forms import ReplyForm
+
+    wrong = {**REPLY_DEFAULTS, "name": "First Reader", "email": "not an address", "body": "Hi"}
+    with app.test_request_context("/posts/x/replies", method="POST", data=wrong):
+        first = ReplyForm()
+        assert not first.validate()
+        assert first.email.errors and first.name.data == "First Reader"
+    right = {**REPLY_DEFAULTS, "name": "Second Reader", "body": "Hello"}
+    with app.test_request_context("/posts/x/replies", method="POST", data=right):
+        second = ReplyForm()
+        assert not second.email.errors
+        assert second.name.data == "Second Reader" and second.email.data == right["email"]
+        assert second.validate(), second.errors
+        assert second.name is not first.name and second.name.meta is second.meta
+    with app.test_request_context("/posts/x"):
+        blank = ReplyForm()
+        assert blank.name.data is None and blank.body.data is None and not blank.errors
+        assert blank.name.flags.required and blank.name.label.text == "Name"
+        assert 'name="email"' in str(blank.email) and "not an address" not in str(blank.email)
+    assert first.email.errors  # the first reader's errors stay with the first form

@@ -3,7 +3,8 @@
 import re
 
 from flask import current_app, request
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import BooleanField, Field, StringField, TextAreaField
+from wtforms.meta import DefaultMeta
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
 from ..csrf import BlogForm, generate_csrf
@@ -44,6 +45,37 @@ def web_address(form, field) -> None:
         raise ValidationError("A website must start with http:// or https://.")
 
 
+# Each reply-form field as WTForms binds it, before any data: (field, name, prefix, translations)
+_BOUND_ONCE: dict[tuple, Field] = {}
+
+
+def _copy_of_bound(meta: DefaultMeta, form, unbound_field, options: dict) -> Field:
+    """The field WTForms would bind, copied from one bound once per process.
+
+    Binding builds every field from its arguments again (label, flags, validator checks):
+    about a tenth of a reply POST. A field's own state (data, raw_data, errors) is only ever
+    set after binding, by processing and validating, so a copy of a never-processed field
+    starts exactly as a fresh one; what the copies share (label, validators, flags, filters)
+    is only read. Only fields built from the class's definition come this way (no FieldList
+    or FormField here, whose fields would need their own copies).
+    """
+    key = (
+        unbound_field,
+        options.get("name"),
+        options.get("prefix", ""),
+        id(options.get("translations")),
+    )
+    prototype = _BOUND_ONCE.get(key)
+    if prototype is None:
+        prototype = DefaultMeta.bind_field(meta, form, unbound_field, options)
+        prototype._form = prototype.meta = None  # kept unprocessed, tied to no form
+        _BOUND_ONCE[key] = prototype
+    field = object.__new__(type(prototype))  # Field.__new__ would give an UnboundField
+    field.__dict__.update(prototype.__dict__)
+    field._form, field.meta = form, meta
+    return field
+
+
 class ReplyForm(BlogForm):
     """Comment, name, email, optional website: the fields a reader fills in.
 
@@ -56,6 +88,9 @@ class ReplyForm(BlogForm):
 
     class Meta:
         csrf = False  # CSRFProtect checks the token; `csrf_token_value` writes it
+
+        def bind_field(self, form, unbound_field, options):
+            return _copy_of_bound(self, form, unbound_field, options)
 
     parent_id: str = ""  # the reply being answered, as its id's digits ("" for the article)
     form_token: str = ""  # this render's signed stamp (form_token.issue)
