@@ -29,17 +29,32 @@ from sqlalchemy.sql.selectable import GenerativeSelect
 from . import wal_checkpoint, write_queue
 from .extensions import db
 
+_GIVEN = object()  # a slot filled from the caller's parameters, not a constant
+
 
 class _Compiled(NamedTuple):
     sql: str
-    names: tuple[str, ...] | None  # positional order (qmark/format styles); None: by name
+    # Positional styles (qmark, format): each parameter in order as (name, processor, the
+    # constant fixed in the statement, already processed, or _GIVEN). None: by name.
+    slots: tuple[tuple[str, Callable[[Any], Any] | None, Any], ...] | None
     constants: dict[str, Any]  # parameters fixed in the statement, already processed
     binds: dict[str, Callable[[Any], Any] | None]  # processor of each parameter
-    results: tuple[Callable[[Any], Any] | None, ...]
+    results: tuple[Callable[[Any], Any] | None, ...] | None  # None: no column converts
 
 
 _HELD = "_plain_sql_connection"
 _thread = threading.local()
+# This process's id, kept current across forks: os.getpid() is a system call, and every plain
+# statement checks that its kept connection was opened by this very process.
+_process_id = os.getpid()
+
+
+def _forked() -> None:
+    global _process_id
+    _process_id = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 class _Kept:
@@ -53,7 +68,7 @@ class _Kept:
         self.raw.detach()  # closed, not pooled, when let go
 
     def serves(self, engine: Engine) -> bool:
-        return self.engine is engine and self.pool is engine.pool and self.pid == os.getpid()
+        return self.engine is engine and self.pool is engine.pool and self.pid == _process_id
 
     def close(self, _getpid=os.getpid) -> None:  # bound early: __del__ may run at shutdown
         raw, self.raw = self.raw, None
@@ -161,12 +176,13 @@ class _PlainStatement:
             column.type.dialect_impl(dialect).result_processor(dialect, None)
             for column in self.statement.exported_columns
         )
+        slots = None
+        if sql.positiontup:
+            slots = tuple(
+                (name, processors[name], constants.get(name, _GIVEN)) for name in sql.positiontup
+            )
         compiled = _Compiled(
-            str(sql),
-            tuple(sql.positiontup) if sql.positiontup else None,
-            constants,
-            processors,
-            results,
+            str(sql), slots, constants, processors, results if any(results) else None
         )
         self._by_dialect[key] = compiled
         return compiled
@@ -183,11 +199,20 @@ class _PlainStatement:
     def _run(self, params: dict[str, Any], one: bool) -> list[tuple]:
         engine = db.engine
         compiled = self._compile(engine)
-        values = dict(compiled.constants)
-        for name, value in params.items():
-            process = compiled.binds.get(name)
-            values[name] = process(value) if process else value
-        arguments = tuple([values[n] for n in compiled.names]) if compiled.names else values
+        if compiled.slots is not None:
+            arguments = tuple(
+                [
+                    constant
+                    if constant is not _GIVEN
+                    else (process(params[name]) if process else params[name])
+                    for name, process, constant in compiled.slots
+                ]
+            )
+        else:
+            arguments = dict(compiled.constants)
+            for name, value in params.items():
+                process = compiled.binds.get(name)
+                arguments[name] = process(value) if process else value
         dbapi_error = engine.dialect.loaded_dbapi.Error
         try:
             raw = _connection(engine)
@@ -208,6 +233,8 @@ class _PlainStatement:
             # every other handler see the same exceptions as from the Session.
             raise DBAPIError.instance(compiled.sql, arguments, error, dbapi_error) from error
         make, processors = self.row_type._make, compiled.results
+        if processors is None:
+            return [make(row) for row in found]
         return [
             make([p(v) if p else v for p, v in zip(processors, row, strict=True)]) for row in found
         ]

@@ -133,3 +133,28 @@ def test_each_thread_keeps_one_connection_outside_the_pool_until_dispose(app, ad
             sqlite_connection.execute("SELECT 1")
         assert _BY_SLUG.first(slug=slug).title == "Night buses return"  # a fresh one
         assert plain_sql._connection(db.engine) is not seen[0]
+
+
+@pytest.mark.sqlite_only(reason="only SQLite keeps a connection per thread")
+def test_a_forked_child_opens_its_own_connection(app, add_post):
+    """The kept connection is checked against the process id, which is kept current across
+    forks without asking the kernel each time: a child must never use its parent's."""
+    import os
+
+    from blog import plain_sql
+
+    slug = add_post("Harbour lights")
+    with app.app_context():
+        assert _BY_SLUG.first(slug=slug) is not None
+        parents = plain_sql._thread.sqlite.raw
+        child = os.fork()
+        if child == 0:  # the child: report through the exit status, never return into pytest
+            code = 1
+            try:
+                found = _BY_SLUG.first(slug=slug)
+                code = 0 if found and plain_sql._thread.sqlite.raw is not parents else 2
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert plain_sql._thread.sqlite.raw is parents  # the parent keeps its own
