@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 
 from flask import Config, Flask
 
+from .url_rules import LazilyBuiltRule
+
 
 class TrackedConfig(Config):
     """flask.Config whose `generation` grows with every assignment, deletion or update."""
@@ -63,6 +65,7 @@ def derived(app: Flask, name: str, compute: Callable[[Flask], T]) -> T:
 
 
 class BlogFlask(Flask):
-    """Flask with a TrackedConfig."""
+    """Flask with a TrackedConfig, and URL rules that compile their builders on first use."""
 
     config_class = TrackedConfig
+    url_rule_class = LazilyBuiltRule
