@@ -17,12 +17,31 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-_kept = threading.local()  # this thread's open lock file: (pid, database, descriptor)
+_kept = threading.local()  # this thread's open lock file (a _LockFile)
 
 
 def lock_path(database: str) -> str:
     """The lock file of the SQLite database at `database`, beside it."""
     return database + "-writers"
+
+
+class _LockFile:
+    """A lock file opened by one thread of one process; closed when that thread lets go of it
+    (when the thread ends, or when it next writes to another database)."""
+
+    __slots__ = ("pid", "database", "descriptor")
+
+    def __init__(self, database: str) -> None:
+        self.pid, self.database = os.getpid(), database
+        self.descriptor: int | None = None  # what close() finds if the open below fails
+        self.descriptor = os.open(lock_path(database), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+    def close(self, _close=os.close) -> None:  # bound early: __del__ may run at shutdown
+        descriptor, self.descriptor = self.descriptor, None
+        if descriptor is not None:
+            _close(descriptor)  # a forked child's copy: its parent keeps its own
+
+    __del__ = close
 
 
 def _descriptor(database: str) -> int:
@@ -33,18 +52,13 @@ def _descriptor(database: str) -> int:
     wait for each other), only for the last database it wrote to, and a forked child opens its
     own rather than share its parent's.
     """
-    pid = os.getpid()
     kept = getattr(_kept, "file", None)
-    if kept is not None:
-        kept_pid, kept_database, descriptor = kept
-        if kept_pid == pid and kept_database == database:
-            return descriptor
+    if kept is None or kept.database != database or kept.pid != os.getpid():
         _kept.file = None
-        if kept_pid == pid:
-            os.close(descriptor)
-    descriptor = os.open(lock_path(database), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    _kept.file = (pid, database, descriptor)
-    return descriptor
+        if kept is not None:
+            kept.close()
+        kept = _kept.file = _LockFile(database)
+    return kept.descriptor
 
 
 @contextmanager

@@ -1,5 +1,6 @@
 """Reply INSERTs of the workers on one host take turns on a lock file beside the database."""
 
+import os
 import subprocess
 import sys
 import threading
@@ -67,6 +68,33 @@ def test_two_threads_of_one_process_take_turns_too(tmp_path):
             pass
     finally:
         holder.join(30)
+
+
+def _open_lock_files(database: str) -> int:
+    target = write_queue.lock_path(database)
+    count = 0
+    for entry in Path("/proc/self/fd").iterdir():
+        try:
+            count += os.readlink(entry) == target
+        except OSError:  # the descriptor listing the folder itself is gone by now
+            pass
+    return count
+
+
+def test_a_thread_that_ends_lets_go_of_its_lock_file(tmp_path):
+    # The development server runs each request in a thread of its own: a descriptor kept past
+    # the thread would leak one per reply.
+    database = str(tmp_path / "blog.sqlite")
+
+    def one_turn() -> None:
+        with write_queue.turn(database):
+            pass
+
+    for _ in range(20):
+        worker = threading.Thread(target=one_turn)
+        worker.start()
+        worker.join(30)
+    assert _open_lock_files(database) == 0
 
 
 def test_without_a_lock_file_the_write_goes_on(tmp_path):
