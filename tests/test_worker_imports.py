@@ -52,18 +52,25 @@ NOT_IN_WORKERS = [
 ]
 
 
+def _python(code: str, folder) -> str:
+    """Run `code` in a Python of its own on the instance `folder`; what it printed."""
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(folder)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _report(code: str, folder) -> dict:
+    """The JSON report `code` printed last."""
+    return json.loads(_python(code, folder).splitlines()[-1])
+
+
 @pytest.fixture(scope="module")
 def worker_modules(tmp_path_factory) -> set[str]:
     folder = tmp_path_factory.mktemp("worker")
-    schema = subprocess.run(
-        [sys.executable, "-c", SCHEMA, str(folder)], capture_output=True, text=True, timeout=60
-    )
-    assert schema.returncode == 0, schema.stderr
-    done = subprocess.run(
-        [sys.executable, "-c", WORKER, str(folder)], capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout.splitlines()[-1])
+    _python(SCHEMA, folder)
+    report = _report(WORKER, folder)
     assert report["statuses"] == [200, 404, 200]
     return set(report["modules"])
 
@@ -111,19 +118,5 @@ def test_a_worker_answers_its_health_probe_before_configuring_mappers(tmp_path):
     """Configuring every ORM mapper takes about 16 ms and importing Flask-Caching about 7; a
     worker need not do either to answer the probe that tells the load balancer it is up (the
     first page that queries the ORM or reads the cache does)."""
-    schema = subprocess.run(
-        [sys.executable, "-c", SCHEMA, str(tmp_path)], capture_output=True, text=True, timeout=60
-    )
-    assert schema.returncode == 0, schema.stderr
-    done = subprocess.run(
-        [sys.executable, "-c", HEALTH_FIRST, str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.splitlines()[-1]) == {
-        "status": 200,
-        "configured": False,
-        "caching": False,
-    }
+    _python(SCHEMA, tmp_path)
+    assert _report(HEALTH_FIRST, tmp_path) == {"status": 200, "configured": False, "caching": False}
