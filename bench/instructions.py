@@ -5,7 +5,9 @@ hides a change worth a few percent. The number of instructions a request runs do
 (it repeats to about 0.1%), so this counts them, for the blog's reply POST beside the hello
 app's write-nothing form POST, and for loading each app and answering its first request.
 Everything runs in one process, the WSGI app called directly: no server, no network, and the
-kernel's share (system calls) is not counted. `make bench` remains the measure of the targets;
+kernel's share (system calls) is not counted. The reply is also counted with two processes
+sending replies in turn, as two workers do under a stream of them (each commit empties the
+other's SQLite page cache). `make bench` remains the measure of the targets;
 this is for telling which change helps. Needs `valgrind` (Debian's package).
 
     python bench/instructions.py [--replies 300]
@@ -27,12 +29,17 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-# One child process: the app, a session and CSRF token from the article page, then `count`
-# reply POSTs (after 50 unmeasured ones), each with its own form stamp, name and email.
+# One child process: the app, a session and CSRF token from the article page, `made` request
+# bodies (each reply with its own form stamp, name and email), then the first `posted` of them
+# sent. The two runs compared make the same bodies, so making them is not counted as replying.
+# With `turns`, the first 50 are sent, then the process forks and the two send the rest in
+# turn, as two workers under a stream of replies do: each one's commit empties the other's
+# SQLite page cache, and its next request reads those pages again.
 _REPLIES = r"""
-import io, re, secrets, sys, time
+import io, os, re, secrets, sys, time
 from urllib.parse import urlencode
-kind, count, slug = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+kind, posted, made, slug = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+turns = sys.argv[5:] == ["turns"]
 if kind == "blog":
     from app import app
     path, page = f"/posts/{slug}/replies", f"/posts/{slug}"
@@ -75,13 +82,38 @@ if kind == "blog":
                 "body": f"Counted reply {run}-{n}: when is the next meeting?",
                 "name": f"Counted reader {run} {n}", "email": f"counted.{run}.{n}@example.com",
             }).encode()
-            for n in range(count + 50)
+            for n in range(made)
         ]
 else:
-    bodies = [urlencode({"csrf_token": token, "name": "bench"}).encode()] * (count + 50)
-for body in bodies:
-    status, _, _ = call("POST", path, body, cookie)
-    assert status.startswith("303"), status
+    bodies = [urlencode({"csrf_token": token, "name": "bench"}).encode()] * made
+def send(some):
+    for body in some:
+        status, _, _ = call("POST", path, body, cookie)
+        assert status.startswith("303"), status
+
+if not turns:
+    send(bodies[:posted])
+else:
+    send(bodies[:50])
+    rest = bodies[50:posted]
+    first_to_second, second_to_first = os.pipe(), os.pipe()
+    second = os.fork() == 0
+    if second and kind == "blog":
+        from blog.extensions import db
+        with app.app_context():
+            db.engine.dispose(close=False)  # the parent's pooled connections stay the parent's
+    if second:
+        inbox, outbox = first_to_second[0], second_to_first[1]
+    else:
+        inbox, outbox = second_to_first[0], first_to_second[1]
+    for n, body in enumerate(rest[1::2] if second else rest[0::2]):
+        if second or n:
+            os.read(inbox, 1)  # the other one's turn is over
+        send([body])
+        os.write(outbox, b".")
+    if second:
+        os._exit(0)
+    os.wait()
 """
 
 # Load the app and answer the first request, as a new worker does.
@@ -115,10 +147,11 @@ def _instructions(code: str, args: list[str], cwd: Path, env: dict[str, str]) ->
         capture_output=True,
         text=True,
     )
-    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    # One total per process (a forked one prints its own).
+    found = re.findall(r"I\s+refs:\s+([\d,]+)", done.stderr)
     if done.returncode != 0 or not found:
         raise RuntimeError(f"the counted child failed:\n{done.stderr[-2000:]}")
-    return int(found.group(1).replace(",", ""))
+    return sum(int(count.replace(",", "")) for count in found)
 
 
 def main() -> int:
@@ -144,20 +177,26 @@ def main() -> int:
         }
         apps = {"blog": ROOT, "hello": HERE}
         per_request = {}
-        for kind, cwd in apps.items():
-            # Two runs that differ only in how many requests they make: the difference is
-            # the requests' own cost, without start-up and the 50 warming ones.
-            few = _instructions(_REPLIES, [kind, "50", built.open_thread_slug], cwd, env)
-            many = _instructions(
-                _REPLIES, [kind, str(50 + options.replies), built.open_thread_slug], cwd, env
+        runs = [("blog", []), ("hello", []), ("blog", ["turns"])]
+        for kind, mode in runs:
+            # Two runs that make the same bodies and differ only in how many they send: the
+            # difference is the requests' own cost, without start-up and the 50 warming ones.
+            made = str(50 + options.replies)
+            few = _instructions(
+                _REPLIES, [kind, "50", made, built.open_thread_slug, *mode], apps[kind], env
             )
-            per_request[kind] = (many - few) / options.replies
+            many = _instructions(
+                _REPLIES, [kind, made, made, built.open_thread_slug, *mode], apps[kind], env
+            )
+            per_request[(kind, *mode)] = (many - few) / options.replies
         starts = {kind: _instructions(_START, [kind], cwd, env) for kind, cwd in apps.items()}
 
-    blog, hello = per_request["blog"], per_request["hello"]
+    blog, hello = per_request[("blog",)], per_request[("hello",)]
+    turns = per_request[("blog", "turns")]
     print(f"reply POST, blog:               {blog / 1e6:7.3f} M instructions")
+    print(f"  two workers taking turns:     {turns / 1e6:7.3f} M instructions")
     print(f"form POST, hello (writes none): {hello / 1e6:7.3f} M instructions")
-    print(f"  ratio form/reply:             {hello / blog:7.3f}")
+    print(f"  ratio form/reply:             {hello / blog:7.3f} ({hello / turns:.3f} taking turns)")
     print(f"start-up to first answer, blog: {starts['blog'] / 1e6:7.0f} M instructions")
     print(f"start-up to first answer, hello:{starts['hello'] / 1e6:7.0f} M instructions")
     print(f"  ratio blog/hello:             {starts['blog'] / starts['hello']:7.2f}")
