@@ -1,0 +1,50 @@
+"""Is a reader's email address valid? email-validator decides; each domain is asked once.
+
+email-validator reads an address character by character in Python, and most of that time goes
+to the part after the @: 35 µs for `reader.name.17@example.com`, a tenth of a reply POST's own
+work, although a newsroom's readers write from a few hundred domains. For a plain ASCII address
+(one @, none of the quotes, brackets, spaces or backslashes that make the two halves depend on
+each other), its checks of the two halves are independent: the part before the @ is checked with
+a short stand-in domain, and the domain's verdict, which depends on the domain alone (no DNS is
+asked), is kept. Anything else goes to email-validator whole. `tests/test_email_check.py`
+compares both ways on generated addresses.
+"""
+
+from __future__ import annotations
+
+import re
+
+from email_validator import EmailNotValidError, validate_email
+
+# Letters, digits and the other characters RFC 5322 allows unquoted before the @; then letters,
+# digits, dots and hyphens after it. Anything outside (quotes, brackets, spaces, backslashes,
+# non-ASCII, a second @) takes the whole-address path.
+_PLAIN = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[A-Za-z0-9.\-]+")
+# A short domain email-validator accepts, beside which the part before the @ is checked.
+STAND_IN_DOMAIN = "a.co"
+# The most whole addresses email-validator checks for length; longer ones go whole.
+MAX_LENGTH = 254
+MAX_DOMAINS_KEPT = 10_000
+
+_domain_is_valid: dict[str, bool] = {}
+
+
+def _accepted(address: str) -> bool:
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+def is_valid(address: str) -> bool:
+    """Whether email-validator accepts `address` (its syntax only: no DNS lookups)."""
+    if len(address) > MAX_LENGTH or not _PLAIN.fullmatch(address):
+        return _accepted(address)
+    local, _, domain = address.partition("@")
+    valid = _domain_is_valid.get(domain)
+    if valid is None:
+        if len(_domain_is_valid) >= MAX_DOMAINS_KEPT:
+            _domain_is_valid.clear()
+        valid = _domain_is_valid[domain] = _accepted(f"x@{domain}")
+    return valid and _accepted(f"{local}@{STAND_IN_DOMAIN}")
