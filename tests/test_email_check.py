@@ -94,4 +94,3 @@ def test_a_domain_is_asked_once(monkeypatch):
     assert [a for a in asked if a.endswith(email_check.STAND_IN_DOMAIN)] == [
         f"reader.{n}@{email_check.STAND_IN_DOMAIN}" for n in range(5)
     ]
-
