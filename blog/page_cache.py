@@ -15,7 +15,16 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, abort, current_app, request, session
-from sqlalchemy import Column, Integer, MetaData, Table, bindparam, func, or_, select
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 
 from . import clock
 from .auth import staff_signed_in
@@ -189,26 +198,36 @@ def public_post_or_404(slug: str) -> Post:
 
 _own = post_cache_version.alias("own_version")
 _site = post_cache_version.alias("site_version")
+
+
 # Built once and run as a PlainSelect: the hottest statement of the site. The visibility test
 # is Post.is_public_clause() with the moment as a parameter (and OR for IN, which PlainSelect
-# needs).
-_ARTICLE_STATE = PlainSelect(
-    select(
-        Post.id,
-        Post.replies_open,
-        Post.published_at,
-        func.coalesce(_own.c.version, 0).label("version"),
-        func.coalesce(_site.c.version, 0).label("site_version"),
+# needs). The reply POST reads it in one statement with the earlier replies it looks at
+# (replies/rules.py), hence the columns `extra` adds.
+def article_state_select(*extra):
+    """The public post named by :slug at :now: id, replies_open, published_at, version,
+    site_version, then `extra`."""
+    return (
+        select(
+            Post.id,
+            Post.replies_open,
+            Post.published_at,
+            func.coalesce(_own.c.version, 0).label("version"),
+            func.coalesce(_site.c.version, 0).label("site_version"),
+            *extra,
+        )
+        .select_from(Post)
+        .outerjoin(_own, _own.c.post_id == Post.id)
+        .outerjoin(_site, _site.c.post_id == SITE_WIDE)
+        .where(
+            Post.slug == bindparam("slug"),
+            or_(Post.status == "published", Post.status == "scheduled"),
+            *_PUBLIC[1:],
+        )
     )
-    .select_from(Post)
-    .outerjoin(_own, _own.c.post_id == Post.id)
-    .outerjoin(_site, _site.c.post_id == SITE_WIDE)
-    .where(
-        Post.slug == bindparam("slug"),
-        or_(Post.status == "published", Post.status == "scheduled"),
-        *_PUBLIC[1:],
-    )
-)
+
+
+_ARTICLE_STATE = PlainSelect(article_state_select())
 
 
 def public_article_state(slug: str):

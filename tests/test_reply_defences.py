@@ -135,14 +135,16 @@ def test_same_name_in_other_case_with_another_email_is_still_a_duplicate(site):
 
 
 @pytest.mark.sqlite_only(reason="reads SQLite's query plan")
-def test_earlier_replies_are_looked_up_by_index_not_by_reading_the_thread(site):
-    from blog.replies.rules import _HISTORY
+def test_the_post_and_earlier_replies_are_looked_up_by_index_not_by_reading_the_thread(site):
+    from blog.replies.rules import _READS
 
-    app, _ = site()
+    app, slug = site()
     with app.app_context():
         connection = db.session.connection()
-        compiled = _HISTORY["sqlite"].statement.compile(connection)
-        values = compiled.construct_params({"post_id": 1, "nonce": "n", "name": "x", "email": "y"})
+        compiled = _READS["sqlite"].statement.compile(connection)
+        values = compiled.construct_params(
+            {"slug": slug, "now": clock.now(), "nonce": "n", "name": "x", "email": "y"}
+        )
         params = tuple(values[name] for name in compiled.positiontup)
         found = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params)
         plan = " ".join(row[-1] for row in found)
@@ -152,6 +154,7 @@ def test_earlier_replies_are_looked_up_by_index_not_by_reading_the_thread(site):
     assert "USING COVERING INDEX ix_reply_email_status_post (email=? AND status=?)" in plan
     assert "USING INDEX sqlite_autoindex_reply_1 (form_nonce=?)" in plan
     assert "SCAN reply" not in plan
+    assert "SCAN post" not in plan  # the post by its slug, for its row and for its replies
 
 
 def test_double_click_gets_the_first_303_again_and_no_second_row(site):

@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, func, literal_column, or_, select, union_all
+from sqlalchemy import bindparam, func, literal_column, null, or_, select, union_all
 
+from .. import clock, page_cache
 from ..extensions import db
 from ..models import REPLY_STATUSES, Post, Reply
 from ..plain_sql import PlainSelect
@@ -69,17 +70,23 @@ def find_parent(post_id: int, raw_parent_id: str | None) -> tuple[bool, Reply | 
 _NOT_TRASH = [Reply.status == status for status in REPLY_STATUSES if status != "trash"]
 
 
-# The reply POST's reads about earlier replies, in one statement built once and run as a
-# PlainSelect (they come before its one write): the reply this very form already stored (a
-# double-click), earlier replies on the post by the same name or email (the duplicate check:
-# the name half on its index from migration 0004, names compared with ASCII case folded as
-# that index does; the email half on the email index of migration 0007), and whether the
-# email has an approved reply (first-time moderation, the same index).
-def _history_statement(name_matches) -> PlainSelect:
+# The reply POST's reads, in one statement built once and run as a PlainSelect (they come
+# before its one write): the public post with its versions (page_cache.article_state_select),
+# the reply this very form already stored (a double-click), earlier replies on the post by the
+# same name or email (the duplicate check: the name half on its index from migration 0004,
+# names compared with ASCII case folded as that index does; the email half on the email index
+# of migration 0007), and whether the email has an approved reply (first-time moderation, the
+# same index). One statement is one read transaction: the other workers' commits in between
+# cannot make SQLite read its pages again for a second one.
+def _reads_statement(name_matches) -> PlainSelect:
     def rows(kind: str, *where):
-        return select(literal_column(f"'{kind}'").label("kind"), Reply.id, Reply.body).where(*where)
+        return select(Reply.id, *_NO_POST_COLUMNS, literal_column(f"'{kind}'"), Reply.body).where(
+            *where
+        )
 
-    on_post = Reply.post_id == bindparam("post_id")
+    on_post = (
+        Reply.post_id == select(Post.id).where(Post.slug == bindparam("slug")).scalar_subquery()
+    )
     approved = (
         select(Reply.id)
         .where(Reply.email == bindparam("email"), Reply.status == "approved")
@@ -88,25 +95,33 @@ def _history_statement(name_matches) -> PlainSelect:
     )
     return PlainSelect(
         union_all(
+            page_cache.article_state_select(
+                literal_column("'post'").label("kind"), null().label("body")
+            ),
             rows("form", Reply.form_nonce == bindparam("nonce")),
             rows("same", on_post, name_matches, Reply.status != "trash"),
             # Every status but trash, as equalities: SQLite then seeks (email, status, post_id)
             # on all three columns rather than reading the thread by its post_id.
             rows("same", Reply.email == bindparam("email"), or_(*_NOT_TRASH), on_post),
-            select(literal_column("'approved'"), approved.c.id, literal_column("''")),
+            select(
+                approved.c.id, *_NO_POST_COLUMNS, literal_column("'approved'"), literal_column("''")
+            ),
         )
     )
 
 
-_HISTORY = {
-    "sqlite": _history_statement(Reply.name.collate("NOCASE") == bindparam("name")),
-    "postgresql": _history_statement(func.lower(Reply.name) == bindparam("name")),
+# Where the post's row has replies_open, published_at, version and site_version.
+_NO_POST_COLUMNS = (null(), null(), null(), null())
+
+_READS = {
+    "sqlite": _reads_statement(Reply.name.collate("NOCASE") == bindparam("name")),
+    "postgresql": _reads_statement(func.lower(Reply.name) == bindparam("name")),
 }
 
 
 @dataclass(frozen=True)
 class History:
-    """What the database holds about a reply before it is stored (see reply_history)."""
+    """What the database holds about a reply before it is stored (see post_and_history)."""
 
     same_form: list[tuple[int, str]]  # (id, body) stored from this very rendered form
     same_author: list[tuple[int, str]]  # (id, body) on the post by the same name or email
@@ -126,15 +141,34 @@ def _same_text(rows: list[tuple[int, str]], body: str) -> int | None:
     return next((reply_id for reply_id, text in rows if fold_text(text) == folded), None)
 
 
-def reply_history(post_id: int, nonce: str | None, name: str, email: str) -> History:
-    """Everything the rules need from earlier replies, in one statement."""
-    statement = _HISTORY.get(db.engine.dialect.name, _HISTORY["postgresql"])
-    rows = statement.all(post_id=post_id, nonce=nonce, name=name.lower(), email=email.lower())
-    return History(
+def _lookup_value(typed: str) -> str:
+    """A name or email as the form will clean it, for looking up earlier replies. The form
+    refuses control characters, so a value holding NUL (which PostgreSQL refuses as a
+    parameter) finds nothing instead."""
+    return "" if "\x00" in typed else typed.strip().lower()
+
+
+def post_and_history(slug: str, nonce: str | None, name: str, email: str):
+    """(post, history): the public post named `slug` (a row with id, replies_open,
+    published_at, version and site_version, or None) and what the rules need from earlier
+    replies on it by this name or email (compared as the form's cleaned values), one statement.
+    It runs before the form is validated: a form refused afterwards has only cost one read.
+    """
+    statement = _READS.get(db.engine.dialect.name, _READS["postgresql"])
+    rows = statement.all(
+        slug=slug,
+        now=clock.now(),
+        nonce=nonce,
+        name=_lookup_value(name),
+        email=_lookup_value(email),
+    )
+    post = next((row for row in rows if row.kind == "post"), None)
+    history = History(
         same_form=[(row.id, row.body) for row in rows if row.kind == "form"],
         same_author=[(row.id, row.body) for row in rows if row.kind == "same"],
         email_approved=any(row.kind == "approved" for row in rows),
     )
+    return post, history
 
 
 _LATEST_FROM = PlainSelect(

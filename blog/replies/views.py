@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock, moderation_settings, page_cache
+from .. import clock, moderation_settings
 from ..auth import staff_signed_in
 from ..extensions import db
 from ..models import Post, Reply, reply_anchor
@@ -83,11 +83,16 @@ def _form_back(post_id: int, form: ReplyForm, status: int, message: str, headers
 def create(slug: str):
     """Accept a reader's reply: 303 to it, or the form back with a reason and the text kept.
 
-    Every read comes first, as two plain statements (the post, then the earlier replies the
-    rules look at); the one write is a single INSERT, then COMMIT.
+    Every read comes first, in one plain statement (the post and the earlier replies the rules
+    look at); the one write is a single INSERT, then COMMIT.
     """
     config = current_app.config
-    post = page_cache.public_article_state(slug)  # id, replies_open, published_at
+    form_data = request.form
+    stamp = form_token.read(form_data.get("form_token"))
+    nonce = stamp.nonce if stamp else None
+    post, history = rules.post_and_history(
+        slug, nonce, form_data.get("name", ""), form_data.get("email", "")
+    )
     if post is None:
         abort(404)
     now = clock.now()
@@ -98,7 +103,6 @@ def create(slug: str):
         abort(404, "The reply you are answering does not exist or is not public.")
 
     form = ReplyForm()
-    stamp = form_token.read(request.form.get("form_token"))
     form_age = time.time() - stamp.rendered_at if stamp else None
     if form_age is not None and form_age > config["REPLY_FORM_MAX_AGE_SECONDS"]:
         return _form_back(post.id, form, 400, EXPIRED_MESSAGE)
@@ -114,8 +118,6 @@ def create(slug: str):
 
     name, email = form.name.data, form.email.data.lower()
     website, body = form.website.data or "", form.body.data.replace("\r\n", "\n")
-    nonce = stamp.nonce if stamp else None
-    history = rules.reply_history(post.id, nonce, name, email)
     earlier = history.earlier_send(body)
     if earlier is not None:
         return _redirect_to_reply(earlier, slug)
@@ -179,7 +181,7 @@ def create(slug: str):
         reply_id = _INSERT_REPLY.first(**values).id
     except IntegrityError:
         # Two clicks raced: the other request stored this very form first.
-        earlier = rules.reply_history(post.id, nonce, name, email).earlier_send(body)
+        earlier = rules.post_and_history(slug, nonce, name, email)[1].earlier_send(body)
         if earlier is None:
             raise
         return _redirect_to_reply(earlier, slug)
