@@ -15,16 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, abort, current_app, request, session
-from sqlalchemy import (
-    Column,
-    Integer,
-    MetaData,
-    Table,
-    bindparam,
-    func,
-    or_,
-    select,
-)
+from sqlalchemy import Column, Integer, MetaData, Table, bindparam, func, or_, select
 
 from . import clock
 from .auth import staff_signed_in

@@ -70,6 +70,10 @@ def find_parent(post_id: int, raw_parent_id: str | None) -> tuple[bool, Reply | 
 _NOT_TRASH = [Reply.status == status for status in REPLY_STATUSES if status != "trash"]
 
 
+# Where the post's row has replies_open, published_at, version and site_version.
+_NO_POST_COLUMNS = (null(), null(), null(), null())
+
+
 # The reply POST's reads, in one statement built once and run as a PlainSelect (they come
 # before its one write): the public post with its versions (page_cache.article_state_select),
 # the reply this very form already stored (a double-click), earlier replies on the post by the
@@ -109,9 +113,6 @@ def _reads_statement(name_matches) -> PlainSelect:
         )
     )
 
-
-# Where the post's row has replies_open, published_at, version and site_version.
-_NO_POST_COLUMNS = (null(), null(), null(), null())
 
 _READS = {
     "sqlite": _reads_statement(Reply.name.collate("NOCASE") == bindparam("name")),
