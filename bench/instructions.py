@@ -163,6 +163,9 @@ def main() -> int:
         return 1
 
     import dataset  # the bench's own dataset builder (imports the blog)
+    from run import compile_sources
+
+    compile_sources()  # start-ups read bytecode, as `make bench` and an install have it
 
     with tempfile.TemporaryDirectory(prefix="instructions") as folder:
         database = Path(folder) / "blog.sqlite"
