@@ -50,6 +50,7 @@ def _init_extensions(app: Flask) -> None:
     from .posts import search_schema
 
     db.init_app(app)
+    database.init_app(app)
     csrf.init_app(app)
     migrate.init_app(
         app,

@@ -1,5 +1,9 @@
 """Checkpoints of SQLite's write-ahead log run beside the requests, not inside a reader's POST."""
 
+import os
+import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -9,6 +13,8 @@ from sqlalchemy import text
 
 from blog import wal_checkpoint
 from blog.extensions import db
+
+ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.sqlite_only(reason="checkpoints of a write-ahead log are SQLite's")
 
@@ -77,3 +83,23 @@ def test_a_checkpoint_of_a_missing_database_does_nothing(tmp_path):
     missing = tmp_path / "gone.sqlite"
     assert wal_checkpoint.checkpoint(str(missing)) is None
     assert not missing.exists()  # never creates a database where one was deleted
+
+
+def test_a_process_that_exits_leaves_no_log_behind(tmp_path):
+    """The last connection out folds the log into the database: the next start reads no log."""
+    database = tmp_path / "blog.sqlite"
+    env = {
+        **os.environ,
+        "FLASK_APP": "app.py",
+        "BLOG_SECRET_KEY": "exit-test",
+        "BLOG_SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+    }
+    for command in (["init-db"], ["seed-demo"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "flask", *command],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert not Path(f"{database}-wal").exists(), f"flask {command[0]} left its log behind"
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT count(*) FROM reply").fetchone()[0] > 0
