@@ -136,12 +136,12 @@ def test_same_name_in_other_case_with_another_email_is_still_a_duplicate(site):
 
 @pytest.mark.sqlite_only(reason="reads SQLite's query plan")
 def test_the_post_and_earlier_replies_are_looked_up_by_index_not_by_reading_the_thread(site):
-    from blog.replies.rules import _READS
+    from blog.replies.rules import reads_statement
 
     app, slug = site()
     with app.app_context():
         connection = db.session.connection()
-        compiled = _READS["sqlite"].statement.compile(connection)
+        compiled = reads_statement("sqlite").statement.compile(connection)
         values = compiled.construct_params(
             {"slug": slug, "now": clock.now(), "nonce": "n", "name": "x", "email": "y"}
         )

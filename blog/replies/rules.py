@@ -114,10 +114,21 @@ def _reads_statement(name_matches) -> PlainSelect:
     )
 
 
-_READS = {
-    "sqlite": _reads_statement(Reply.name.collate("NOCASE") == bindparam("name")),
-    "postgresql": _reads_statement(func.lower(Reply.name) == bindparam("name")),
-}
+_READS: dict[str, PlainSelect] = {}
+
+
+def reads_statement(dialect_name: str) -> PlainSelect:
+    """The reads for this database, built at the first reply (a worker that has answered no
+    reply yet has not paid for it): names compared with ASCII case folded on SQLite, as its
+    index does, lower-cased elsewhere."""
+    statement = _READS.get(dialect_name)
+    if statement is None:
+        if dialect_name == "sqlite":
+            name_matches = Reply.name.collate("NOCASE") == bindparam("name")
+        else:
+            name_matches = func.lower(Reply.name) == bindparam("name")
+        statement = _READS[dialect_name] = _reads_statement(name_matches)
+    return statement
 
 
 @dataclass(frozen=True)
@@ -155,8 +166,7 @@ def post_and_history(slug: str, nonce: str | None, name: str, email: str):
     replies on it by this name or email (compared as the form's cleaned values), one statement.
     It runs before the form is validated: a form refused afterwards has only cost one read.
     """
-    statement = _READS.get(db.engine.dialect.name, _READS["postgresql"])
-    rows = statement.all(
+    rows = reads_statement(db.engine.dialect.name).all(
         slug=slug,
         now=clock.now(),
         nonce=nonce,
