@@ -47,6 +47,10 @@ NOT_IN_WORKERS = [
     "blog.admin.editor",  # desk views load on the first desk request (blog/admin/__init__.py)
     "blog.admin.forms",
     "blog.admin.moderation",
+    # The reply form's email check loads email-validator at the first reply (about 60 ms of
+    # start-up with the idna tables it brings: blog/replies/email_check.py).
+    "email_validator",
+    "idna",
     # A SQLite site never loads the PostgreSQL dialect (a postgresql_* option on a model did).
     "sqlalchemy.dialects.postgresql",
 ]

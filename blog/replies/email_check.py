@@ -13,9 +13,8 @@ ways on chosen and generated addresses.
 
 from __future__ import annotations
 
+import functools
 import re
-
-from email_validator import EmailNotValidError, validate_email
 
 # Letters, digits and the other characters RFC 5322 allows unquoted before the @; then letters,
 # digits, dots and hyphens after it. Anything outside (quotes, brackets, spaces, backslashes,
@@ -31,12 +30,22 @@ MAX_DOMAINS_KEPT = 10_000
 _domain_is_valid: dict[str, bool] = {}
 
 
+@functools.cache
+def _library():
+    """email-validator's check and its error, imported at the first reply rather than when a
+    worker starts: with the idna tables it loads, about 60 ms of a worker's start-up."""
+    from email_validator import EmailNotValidError, validate_email
+
+    return validate_email, EmailNotValidError
+
+
 def _accepted(address: str, globally_deliverable: bool = True) -> bool:
+    validate_email, not_valid = _library()
     try:
         validate_email(
             address, check_deliverability=False, globally_deliverable=globally_deliverable
         )
-    except EmailNotValidError:
+    except not_valid:
         return False
     return True
 
