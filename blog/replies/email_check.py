@@ -23,7 +23,7 @@ _PLAIN = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[A-Za-z0-9.\-]+")
 # The domain beside which the part before the @ is checked: one letter, which email-validator
 # accepts once told not to require a globally deliverable domain.
 STAND_IN_DOMAIN = "a"
-# The most whole addresses email-validator checks for length; longer ones go whole.
+# Longer addresses go to email-validator whole, which refuses them for their length.
 MAX_LENGTH = 254
 MAX_DOMAINS_KEPT = 10_000
 
