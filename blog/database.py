@@ -47,11 +47,10 @@ def init_app(app: Flask) -> None:
     the next start read back before its first answer (13 ms of each worker's start-up here).
     Now each process disposes its engines at exit, and the last one out leaves no log.
     """
-    if not _apps:
-        atexit.register(_close_connections)
     _apps.add(app)
 
 
+@atexit.register
 def _close_connections() -> None:
     for app in list(_apps):
         try:

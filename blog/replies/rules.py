@@ -82,7 +82,7 @@ _NO_POST_COLUMNS = (null(), null(), null(), null())
 # of migration 0007), and whether the email has an approved reply (first-time moderation, the
 # same index). One statement is one read transaction: the other workers' commits in between
 # cannot make SQLite read its pages again for a second one.
-def _reads_statement(name_matches) -> PlainSelect:
+def _build_reads(name_matches) -> PlainSelect:
     def rows(kind: str, *where):
         return select(Reply.id, *_NO_POST_COLUMNS, literal_column(f"'{kind}'"), Reply.body).where(
             *where
@@ -127,7 +127,7 @@ def reads_statement(dialect_name: str) -> PlainSelect:
             name_matches = Reply.name.collate("NOCASE") == bindparam("name")
         else:
             name_matches = func.lower(Reply.name) == bindparam("name")
-        statement = _READS[dialect_name] = _reads_statement(name_matches)
+        statement = _READS[dialect_name] = _build_reads(name_matches)
     return statement
 
 

@@ -98,7 +98,7 @@ def create(slug: str):
     now = clock.now()
     if rules.replies_closed(post, now, config.get("REPLY_CLOSE_AFTER_DAYS")):
         abort(403, "Replies are closed on this article.")
-    parent_ok, parent = rules.find_parent(post.id, request.form.get("parent_id"))
+    parent_ok, parent = rules.find_parent(post.id, form_data.get("parent_id"))
     if not parent_ok:
         abort(404, "The reply you are answering does not exist or is not public.")
 
@@ -145,7 +145,7 @@ def create(slug: str):
     word_lists = moderation_settings.all_words(post.site_version)
     verdict = rules.decide(
         trap=rules.trap_reason(
-            honeypot=request.form.get(HONEYPOT_FIELD, "").strip(),
+            honeypot=form_data.get(HONEYPOT_FIELD, "").strip(),
             form_age_seconds=form_age,
             min_seconds=float(config["REPLY_MIN_SECONDS"]),
             block_words=word_lists["REPLY_BLOCK_WORDS"],
